@@ -1,0 +1,31 @@
+# Every target bootstraps .venv when it is missing, so a fresh clone needs only `make demo` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-slow bench lint clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# PyTorch first, pinned: these wheels lie on this machine's disk; an unpinned torch would pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet "torch==2.14.1" "torchvision==0.29.1"
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/videoaug demo --out demo-output
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check --line-length 110 --select E,F,W,I,B,UP --ignore E741 videoaug tests examples
+	$(PY) -m pytest -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(VENV)/bin/videoaug bench --json docs/bench-transforms.json
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache

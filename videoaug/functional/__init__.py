@@ -1,0 +1,9 @@
+"""Pure kernels on batches ``(B, T, C, H, W)`` with explicit per-clip parameters; no randomness here.
+
+Each kernel's docstring points to the transform class that documents its semantics."""
+
+from ._color import *  # noqa: F403
+from ._erase import *  # noqa: F403
+from ._geometry import *  # noqa: F403
+from ._misc import *  # noqa: F403
+from ._temporal import *  # noqa: F403
