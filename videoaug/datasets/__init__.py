@@ -1,0 +1,1 @@
+from videoaug.datasets.moving_mnist import MovingMNIST  # noqa: F401
