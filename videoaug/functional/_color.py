@@ -1,1 +1,305 @@
-__all__: list[str] = []
+"""Colour kernels: per-clip affine colour maps (brightness, contrast, saturation, hue, grayscale).
+
+Every colour op here is affine in the pixel's channel vector, so a whole
+:class:`~videoaug.transforms.ColorJitter` draw becomes one per-clip ``C x C`` matrix plus a per-frame offset
+(the offset carries the contrast mean), applied with one batched matrix product, one clamp and, for uint8, one
+rounding. See the transform classes for semantics.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .._video import as_batch, max_value
+
+__all__ = [
+    "GRAY_WEIGHTS",
+    "rgb_to_grayscale",
+    "grayscale_where",
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_saturation",
+    "adjust_hue",
+    "color_jitter",
+    "color_jitter_affine",
+    "apply_color_affine",
+]
+
+#: Luma weights used for grayscale, contrast and saturation (torchvision's, ITU-R 601 rounded).
+GRAY_WEIGHTS = (0.2989, 0.587, 0.114)
+
+# RGB -> YIQ (FCC) with I and Q rows rounded to sum to exactly 0, so that a gray pixel is a fixed point of the
+# hue rotation. Y uses weights that sum to exactly 1.
+_RGB_TO_YIQ = torch.tensor(
+    [[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]], dtype=torch.float64
+)
+_YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
+
+# Elements per chunk on CPU: the float working copy of one chunk (about 1 MB) stays in cache between the
+# conversion, the matrix product, the clamp and the conversion back.
+_CPU_CHUNK_ELEMENTS = 1 << 18
+
+# op ids in ``order``, as in torchvision's ColorJitter.make_params
+BRIGHTNESS, CONTRAST, SATURATION, HUE = 0, 1, 2, 3
+
+
+def _per_clip(value: float | torch.Tensor, batch: int, name: str, device: torch.device) -> torch.Tensor:
+    """A float or a tensor of ``B`` values -> float32 tensor ``(B,)`` on ``device``."""
+    v = torch.as_tensor(value, dtype=torch.float32, device=device)
+    if v.ndim == 0:
+        return v.expand(batch)
+    if v.shape != (batch,):
+        raise ValueError(
+            f"{name}: expected a float or a tensor of shape ({batch},) (one value per clip), "
+            f"got shape {tuple(v.shape)}"
+        )
+    return v
+
+
+def _gray_weights(channels: int, device: torch.device) -> torch.Tensor:
+    if channels == 1:
+        return torch.ones(1, device=device)
+    return torch.tensor(GRAY_WEIGHTS, device=device)
+
+
+# -- grayscale
+# ------------------------------------------------------------------------------------------------------
+def _gray(batch: torch.Tensor) -> torch.Tensor:
+    """Luma of a 3-channel batch as float ``(..., 1, H, W)`` in the input's value range (not rounded)."""
+    r, g, b = batch.unbind(dim=-3)
+    return r.mul(GRAY_WEIGHTS[0]).add_(g, alpha=GRAY_WEIGHTS[1]).add_(b, alpha=GRAY_WEIGHTS[2]).unsqueeze(-3)
+
+
+def _cast_like(values: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    if dtype == torch.uint8:
+        return values.round_().clamp_(0, 255).to(torch.uint8)
+    return values.to(dtype)
+
+
+def rgb_to_grayscale(video: torch.Tensor, num_output_channels: int = 1) -> torch.Tensor:
+    """Luma of every frame; see :class:`~videoaug.transforms.Grayscale`.
+
+    Args:
+        video: clip ``(T, C, H, W)`` or batch ``(B, T, C, H, W)``, C in {1, 3}.
+        num_output_channels: 1, or 3 for the luma repeated on three channels.
+    """
+    if num_output_channels not in (1, 3):
+        raise ValueError(f"num_output_channels: expected 1 or 3, got {num_output_channels!r}")
+    batch, restore = as_batch(video)
+    if batch.shape[2] == 1:
+        gray = batch.clone()
+    else:
+        gray = _cast_like(_gray(batch.float() if batch.dtype == torch.uint8 else batch), batch.dtype)
+    if num_output_channels == 3:
+        gray = gray.expand(*gray.shape[:2], 3, *gray.shape[3:]).contiguous()
+    return restore(gray)
+
+
+def grayscale_where(video: torch.Tensor, apply: torch.Tensor) -> torch.Tensor:
+    """Replace the clips where ``apply`` is true by their luma on all ``C`` channels; see
+    :class:`~videoaug.transforms.RandomGrayscale`.
+
+    Args:
+        video: batch ``(B, T, C, H, W)`` (or a clip, with ``apply`` of shape ``(1,)``).
+        apply: bool ``(B,)``.
+    """
+    batch, restore = as_batch(video)
+    apply = torch.as_tensor(apply, device=batch.device).reshape(-1).bool()
+    if apply.shape[0] != batch.shape[0]:
+        raise ValueError(f"apply: expected shape ({batch.shape[0]},), got {tuple(apply.shape)}")
+    out = batch.clone()
+    if batch.shape[2] == 1:
+        return restore(out)
+    idx = apply.nonzero().squeeze(1)
+    if idx.numel():
+        chosen = batch.index_select(0, idx)
+        gray = _cast_like(_gray(chosen.float() if chosen.dtype == torch.uint8 else chosen), batch.dtype)
+        out.index_copy_(0, idx, gray.expand_as(chosen))
+    return restore(out)
+
+
+# -- the fused affine colour map
+# ------------------------------------------------------------------------------------
+def _hue_matrices(hue: torch.Tensor) -> torch.Tensor:
+    """``(B,)`` hue shifts in turns -> ``(B, 3, 3)`` RGB matrices rotating chroma in the YIQ plane."""
+    theta = hue.double() * (2 * math.pi)
+    cos, sin = theta.cos(), theta.sin()
+    rot = torch.zeros(hue.shape[0], 3, 3, dtype=torch.float64, device=hue.device)
+    rot[:, 0, 0] = 1.0
+    rot[:, 1, 1] = cos
+    rot[:, 1, 2] = sin
+    rot[:, 2, 1] = -sin
+    rot[:, 2, 2] = cos
+    to_yiq = _RGB_TO_YIQ.to(hue.device)
+    to_rgb = _YIQ_TO_RGB.to(hue.device)
+    return (to_rgb @ rot @ to_yiq).float()
+
+
+def _channel_means(batch: torch.Tensor) -> torch.Tensor:
+    """Per-frame, per-channel spatial means ``(B, T, C)`` as float32 in the input's value range."""
+    b, t, c = batch.shape[:3]
+    return batch.reshape(b, t, c, -1).sum(-1, dtype=torch.float32) / batch[0, 0, 0].numel()
+
+
+def color_jitter_affine(
+    means: torch.Tensor,
+    brightness: torch.Tensor,
+    contrast: torch.Tensor,
+    saturation: torch.Tensor,
+    hue: torch.Tensor,
+    order: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Compose the four colour ops into ``out = matrix @ pixel + offset``.
+
+    Args:
+        means: ``(B, T, C)`` per-frame channel means of the input (only used by contrast).
+        brightness, contrast, saturation: ``(B,)`` factors (1 = identity).
+        hue: ``(B,)`` shift in turns, in [-0.5, 0.5] (0 = identity).
+        order: ``(B, 4)`` long, a permutation of ``(0, 1, 2, 3)`` = (brightness, contrast, saturation, hue)
+            per clip; ``None`` applies them in that order.
+
+    Returns:
+        ``(matrix (B, C, C), offset (B, T, C))``, float32.
+
+    Each op maps the pixel as ``y -> P y`` and the per-frame mean as ``m -> (P + Q) m``; only contrast has ``Q
+    != 0`` (``y -> c y + (1 - c) gray(m)``), so tracking the composed matrix and the running mean is exact.
+    """
+    b, _, c = means.shape
+    device = means.device
+    eye = torch.eye(c, device=device).expand(b, c, c)
+    w = _gray_weights(c, device)
+    to_gray = torch.ones(c, 1, device=device) * w.view(1, c)  # (C, C): every row is the luma weights
+    bc = brightness.view(b, 1, 1)
+    cc = contrast.view(b, 1, 1)
+    sc = saturation.view(b, 1, 1)
+    pix = [eye * bc, eye * cc, None, None]
+    mean_extra = [None, (1 - cc) * to_gray, None, None]
+    if c == 3:  # saturation and hue act on colour only
+        pix[2] = sc * eye + (1 - sc) * to_gray
+        pix[3] = _hue_matrices(hue)
+    else:
+        pix[2] = pix[3] = eye
+    pix_all = torch.stack(pix, 1)  # (B, 4, C, C)
+    mean_all = pix_all.clone()
+    mean_all[:, CONTRAST] += mean_extra[CONTRAST]
+    if order is None:
+        order = torch.arange(4, device=device).expand(b, 4)
+    order = order.to(device=device, dtype=torch.long)
+    matrix = eye
+    mean = means.transpose(1, 2)  # (B, C, T)
+    rows = torch.arange(b, device=device)
+    for k in range(4):
+        op = order[:, k]
+        matrix = pix_all[rows, op] @ matrix
+        mean = mean_all[rows, op] @ mean
+    offset = mean - matrix @ means.transpose(1, 2)
+    return matrix.contiguous(), offset.transpose(1, 2).contiguous()
+
+
+def apply_color_affine(video: torch.Tensor, matrix: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
+    """``out = clamp(matrix @ pixel + offset)`` per clip, rounded back to uint8 for uint8 input.
+
+    Args:
+        video: clip ``(T, C, H, W)`` or batch ``(B, T, C, H, W)``.
+        matrix: ``(B, C, C)`` per clip.
+        offset: ``(B, C)`` per clip or ``(B, T, C)`` per frame, in the input's value range (0..255 for uint8).
+
+    One batched product over all frames (``baddbmm``); on CPU it runs in cache-sized chunks of frames so the
+    float working copy of a uint8 input never goes out to memory.
+    """
+    batch, restore = as_batch(video)
+    b, t, c, h, w = batch.shape
+    if matrix.shape != (b, c, c):
+        raise ValueError(f"matrix: expected shape ({b}, {c}, {c}), got {tuple(matrix.shape)}")
+    offset = offset.to(device=batch.device, dtype=torch.float32)
+    if offset.ndim == 2:
+        offset = offset.unsqueeze(1)
+    offset = offset.expand(b, t, c)
+    fdtype = torch.float32 if batch.dtype == torch.uint8 else batch.dtype
+    is_u8 = batch.dtype == torch.uint8
+    bound = max_value(batch.dtype)
+    mats = matrix.to(device=batch.device, dtype=fdtype).repeat_interleave(t, 0)  # (B*T, C, C)
+    # uint8: +0.5 then truncation after the clamp is round-half-up, saving a rounding pass
+    offs = (offset + 0.5 if is_u8 else offset).to(fdtype).reshape(b * t, c, 1)
+    src = batch.reshape(b * t, c, h * w)
+    out = torch.empty_like(batch)
+    dst = out.view(b * t, c, h * w)
+    if batch.device.type == "cpu":
+        step = max(1, _CPU_CHUNK_ELEMENTS // (c * h * w))
+    else:
+        step = b * t
+    for s in range(0, b * t, step):
+        e = min(s + step, b * t)
+        x = src[s:e]
+        if is_u8:
+            y = torch.baddbmm(offs[s:e], mats[s:e], x.to(fdtype)).clamp_(0, bound)
+            dst[s:e].copy_(y)
+        else:
+            torch.baddbmm(offs[s:e], mats[s:e], x, out=dst[s:e]).clamp_(0, bound)
+    return restore(out)
+
+
+def color_jitter(
+    video: torch.Tensor,
+    brightness: float | torch.Tensor = 1.0,
+    contrast: float | torch.Tensor = 1.0,
+    saturation: float | torch.Tensor = 1.0,
+    hue: float | torch.Tensor = 0.0,
+    order: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Brightness, contrast, saturation and hue with per-clip factors, fused; see
+    :class:`~videoaug.transforms.ColorJitter`.
+
+    Args:
+        video: clip ``(T, C, H, W)`` or batch ``(B, T, C, H, W)``.
+        brightness, contrast, saturation: factor per clip (float or ``(B,)``), 1 = identity.
+        hue: shift in turns per clip (float or ``(B,)``) in [-0.5, 0.5], 0 = identity.
+        order: ``(B, 4)`` permutation of (brightness, contrast, saturation, hue) per clip; ``None`` = that
+            order.
+    """
+    batch, restore = as_batch(video)
+    b, t, c = batch.shape[:3]
+    dev = batch.device
+    factors = [
+        _per_clip(v, b, n, dev)
+        for v, n in (
+            (brightness, "brightness"),
+            (contrast, "contrast"),
+            (saturation, "saturation"),
+            (hue, "hue"),
+        )
+    ]
+    for v, n in zip(factors[:3], ("brightness", "contrast", "saturation"), strict=True):
+        if bool((v < 0).any()):
+            raise ValueError(f"{n}: expected non-negative factors, got {v.tolist()}")
+    if bool((factors[3].abs() > 0.5).any()):
+        raise ValueError(f"hue: expected shifts in [-0.5, 0.5], got {factors[3].tolist()}")
+    if order is not None:
+        order = torch.as_tensor(order, device=dev).reshape(-1, 4).expand(b, 4)
+    needs_means = bool((factors[1] != 1).any())
+    means = _channel_means(batch) if needs_means else torch.zeros(b, t, c, device=dev)
+    matrix, offset = color_jitter_affine(means, *factors, order=order)
+    return restore(apply_color_affine(batch, matrix, offset))
+
+
+def adjust_brightness(video: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
+    """``clamp(factor * video)``; see :class:`~videoaug.transforms.ColorJitter`."""
+    return color_jitter(video, brightness=factor)
+
+
+def adjust_contrast(video: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
+    """Blend every frame with the mean of its luma; see :class:`~videoaug.transforms.ColorJitter`."""
+    return color_jitter(video, contrast=factor)
+
+
+def adjust_saturation(video: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
+    """Blend every pixel with its luma (no-op on 1 channel); see :class:`~videoaug.transforms.ColorJitter`."""
+    return color_jitter(video, saturation=factor)
+
+
+def adjust_hue(video: torch.Tensor, hue: float | torch.Tensor) -> torch.Tensor:
+    """Rotate chroma in the YIQ plane by ``hue`` turns (no-op on 1 channel); see
+    :class:`~videoaug.transforms.ColorJitter`."""
+    return color_jitter(video, hue=hue)
