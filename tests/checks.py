@@ -45,34 +45,38 @@ def check_kernel(kernel: Callable, video: torch.Tensor, params: dict, *, atol: f
     return out
 
 
-def _same_frames(x: torch.Tensor) -> bool:
-    """All frames of every clip identical (x is (T,C,H,W) or (B,T,C,H,W))."""
-    first = x.narrow(-4, 0, 1)
+def _same_frames(x: torch.Tensor, time_dim: int = -4) -> bool:
+    """All frames of every clip identical (x is (T,C,H,W) or (B,T,C,H,W); time on ``time_dim``)."""
+    first = x.narrow(time_dim, 0, 1)
     return torch.allclose(x.float(), first.expand_as(x).float(), atol=1e-5)
 
 
 def check_transform(transform, *, B: int = 4, T: int = 4, C: int = 3, H: int = 16, W: int = 20,
                     shape_preserving: bool = True, random: bool = True, temporal: bool = False,
-                    device: str = "cpu") -> None:
+                    device: str = "cpu", dtypes: tuple = (torch.uint8, torch.float32),
+                    out_dtype: torch.dtype | None = None, time_dim: int = -4) -> None:
     """The contract every videoaug transform keeps. ``temporal``: the op moves frames (frame consistency is then
-    checked on a static clip only through the output being static too)."""
-    for dtype in (torch.uint8, torch.float32):
+    checked on a static clip only through the output being static too). ``dtypes``: input dtypes it accepts;
+    ``out_dtype``: the dtype it returns when that is not the input's (ToDtype); ``time_dim``: where time is in
+    the output (ToCTHW)."""
+    for dtype in dtypes:
         for batched in (False, True):
             video = make_video(B=B if batched else None, T=T, C=C, H=H, W=W, dtype=dtype, device=device)
             for wrap in (False, True):
                 inp = tv_tensors.Video(video) if wrap else video
                 out = transform(inp)
                 assert isinstance(out, tv_tensors.Video) == wrap, "output type differs from input type"
-                assert out.dtype == dtype, f"dtype changed: {dtype} -> {out.dtype}"
+                expected_dtype = out_dtype or dtype
+                assert out.dtype == expected_dtype, f"dtype: expected {expected_dtype}, got {out.dtype}"
                 assert out.device == video.device
                 assert out.ndim == video.ndim
                 if shape_preserving:
                     assert out.shape == video.shape, f"shape changed: {video.shape} -> {out.shape}"
-                if dtype == torch.float32:
+                if out.is_floating_point():
                     assert torch.isfinite(out).all()
 
     # labels pass through untouched, as the same object, in a tuple and in a dict
-    video = make_video(B=B, T=T, C=C, H=H, W=W, device=device)
+    video = make_video(B=B, T=T, C=C, H=H, W=W, dtype=dtypes[0], device=device)
     label = torch.arange(B)
     out_video, out_label = transform(video, label)
     assert out_label is label
@@ -80,15 +84,15 @@ def check_transform(transform, *, B: int = 4, T: int = 4, C: int = 3, H: int = 1
     assert out["label"] is label and out["meta"] == "x"
 
     # a clip of identical frames stays a clip of identical frames (one parameter set per clip)
-    static = make_video(B=B, T=T, C=C, H=H, W=W, dtype=torch.float32, static=True, device=device)
-    assert _same_frames(transform(static)), "frames of one clip got different parameters"
+    static = make_video(B=B, T=T, C=C, H=H, W=W, dtype=dtypes[-1], static=True, device=device)
+    assert _same_frames(transform(static), time_dim), "frames of one clip got different parameters"
 
     # pickling round trip
     clone = pickle.loads(pickle.dumps(transform))
     assert type(clone) is type(transform)
 
     # replaying the sampled parameters reproduces the output
-    video = make_video(B=B, T=T, C=C, H=H, W=W, dtype=torch.float32, device=device)
+    video = make_video(B=B, T=T, C=C, H=H, W=W, dtype=dtypes[-1], device=device)
     out = transform(video)
     params = transform.last_params
     torch.testing.assert_close(transform.replay(video, params=params), out)
