@@ -1,0 +1,249 @@
+"""videoaug.io: index selection, decord reading (exact frames, resizing, errors), GIF / MP4 / grid writing."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+import torch
+from videos import frame_ids, pattern, truncate, write_video
+
+from videoaug import io as vio
+from videoaug.io import VideoReadError, clip_indices, make_grid, probe, read_clip, write_gif, write_mp4
+
+
+@pytest.fixture(scope="module")
+def vids(tmp_path_factory):
+    d = tmp_path_factory.mktemp("videos")
+    return {
+        ".mp4": write_video(d / "v.mp4", num_frames=40),
+        ".avi": write_video(d / "v.avi", num_frames=40),
+        "wide": write_video(d / "wide.mp4", num_frames=12, height=32, width=48),
+        "short": write_video(d / "short.avi", num_frames=5),
+        "red": write_video(d / "red.mp4", num_frames=3, color=(255, 0, 0)),
+        "faststart": write_video(d / "fs.mp4", num_frames=40, faststart=True),
+    }
+
+
+class TestClipIndices:
+    def test_uniform_centres_of_segments(self):
+        assert clip_indices(100, 4, "uniform").tolist() == [[12, 37, 62, 87]]
+        assert clip_indices(10, 4, "uniform", num_clips=2).tolist() == [[0, 3, 5, 8], [1, 4, 6, 9]]
+
+    def test_random_one_frame_per_segment(self):
+        idx = clip_indices(100, 5, "random", num_clips=200)
+        seg = torch.arange(5) * 20
+        assert ((idx >= seg) & (idx < seg + 20)).all()
+        assert len(set(idx[:, 0].tolist())) > 10  # really random, not always the same frame
+        g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+        a = clip_indices(100, 5, "random", generator=g1)
+        assert torch.equal(a, clip_indices(100, 5, "random", generator=g2))
+
+    def test_dense_window_with_stride(self):
+        idx = clip_indices(50, 4, "dense", stride=3, num_clips=100)
+        assert (idx.diff(dim=1) == 3).all()
+        assert idx.min() >= 0 and idx.max() <= 49
+        assert idx[:, 0].min() == 0 or idx[:, 0].max() == 50 - 10  # starts cover the range
+        assert len(set(idx[:, 0].tolist())) > 10
+
+    def test_center(self):
+        assert clip_indices(20, 4, "center", stride=2).tolist() == [[6, 8, 10, 12]]
+        expected = [[0, 1, 2, 3], [8, 9, 10, 11], [16, 17, 18, 19]]
+        assert clip_indices(20, 4, "center", num_clips=3).tolist() == expected
+
+    def test_short_video_rules(self):
+        assert clip_indices(5, 8, "dense").tolist() == [[0, 1, 2, 3, 4, 0, 1, 2]]
+        assert clip_indices(5, 8, "center", pad="repeat_last").tolist() == [[0, 1, 2, 3, 4, 4, 4, 4]]
+        assert clip_indices(3, 8, "uniform").tolist() == [[0, 0, 0, 1, 1, 2, 2, 2]]
+        r = clip_indices(3, 8, "random", num_clips=50)
+        assert (r.diff(dim=1) >= 0).all() and r.max() <= 2  # in order, slow-motion repeats
+
+    @pytest.mark.parametrize(
+        "kwargs, match",
+        [
+            (dict(sampling="every"), "sampling: expected one of"),
+            (dict(sampling="uniform", stride=2), "stride: expected None for sampling='uniform'"),
+            (dict(sampling="dense", stride=0), "stride: expected an int >= 1"),
+            (dict(num_frames=0), "num_frames: expected an int >= 1"),
+            (dict(num_clips=0), "num_clips: expected an int >= 1"),
+            (dict(pad="mirror"), "pad: expected one of"),
+        ],
+    )
+    def test_bad_arguments(self, kwargs, match):
+        with pytest.raises(ValueError, match=match):
+            clip_indices(10, **kwargs)
+
+
+class TestReadClip:
+    @pytest.mark.parametrize("ext", [".mp4", ".avi"])
+    @pytest.mark.parametrize(
+        "sampling, stride", [("uniform", None), ("random", None), ("dense", 2), ("center", 3)]
+    )
+    def test_exact_frames(self, vids, ext, sampling, stride):
+        clip = read_clip(vids[ext], 8, sampling, stride=stride, generator=torch.Generator().manual_seed(5))
+        expected = clip_indices(40, 8, sampling, stride=stride, generator=torch.Generator().manual_seed(5))[0]
+        assert clip.shape == (8, 3, 32, 32) and clip.dtype == torch.uint8 and clip.is_contiguous()
+        assert frame_ids(clip).tolist() == expected.tolist()
+
+    def test_global_rng_reproducible(self, vids):
+        torch.manual_seed(1)
+        a = frame_ids(read_clip(vids[".mp4"], 4, "dense"))
+        torch.manual_seed(1)
+        assert torch.equal(a, frame_ids(read_clip(vids[".mp4"], 4, "dense")))
+
+    def test_all_frames(self, vids):
+        assert frame_ids(read_clip(vids[".avi"], 40, "dense")).tolist() == list(range(40))
+
+    def test_short_clip_rule(self, vids):
+        assert frame_ids(read_clip(vids["short"], 8, "dense")).tolist() == [0, 1, 2, 3, 4, 0, 1, 2]
+        clip = read_clip(vids["short"], 7, "center", pad="repeat_last")
+        assert frame_ids(clip).tolist() == [0, 1, 2, 3, 4, 4, 4]
+        assert frame_ids(read_clip(vids["short"], 8, "uniform")).tolist() == [0, 0, 1, 2, 2, 3, 4, 4]
+
+    def test_multi_clip(self, vids):
+        clips = read_clip(vids[".mp4"], 4, "center", num_clips=3)
+        assert clips.shape == (3, 4, 3, 32, 32)
+        assert frame_ids(clips).tolist() == [[0, 1, 2, 3], [18, 19, 20, 21], [36, 37, 38, 39]]
+        one = read_clip(vids[".mp4"], 4, "center", num_clips=1)
+        assert one.shape == (1, 4, 3, 32, 32)
+
+    def test_one_get_batch_of_only_the_needed_frames(self, vids, monkeypatch):
+        decord = vio._decord()
+        calls = []
+        original = decord.VideoReader.get_batch
+
+        def spy(self, indices):
+            calls.append(list(indices))
+            return original(self, indices)
+
+        monkeypatch.setattr(decord.VideoReader, "get_batch", spy)
+        clips = read_clip(vids[".mp4"], 4, "uniform", num_clips=2)
+        assert calls == [[2, 7, 12, 17, 22, 27, 32, 37]]  # both clips, sorted, each frame once
+        assert frame_ids(clips).tolist() == [[2, 12, 22, 32], [7, 17, 27, 37]]
+        calls.clear()
+        read_clip(vids["short"], 8, "uniform")
+        assert calls == [[0, 1, 2, 3, 4]]  # repeated indices decoded once
+
+    @pytest.mark.parametrize(
+        "size, shape", [(16, (16, 24)), ((20, 30), (20, 30)), (24, (24, 36)), (64, (64, 96))]
+    )
+    def test_resize_at_decode(self, vids, size, shape):
+        clip = read_clip(vids["wide"], 6, "uniform", size=size)
+        assert clip.shape == (6, 3, *shape)
+        assert frame_ids(clip).tolist() == [1, 3, 5, 7, 9, 11]
+
+    def test_resize_short_side_of_portrait(self, tmp_path):
+        p = write_video(tmp_path / "tall.mp4", num_frames=4, height=48, width=32)
+        assert read_clip(p, 2, size=16).shape == (2, 3, 24, 16)
+
+    def test_decord_stride_bug_widths(self, vids):
+        # decord 0.6 fails on frames 48 (and 8, 12, 16, 24, 72) pixels wide; read_clip must work around it
+        clip = read_clip(vids["wide"], 12, "dense")
+        assert clip.shape == (12, 3, 32, 48) and frame_ids(clip).tolist() == list(range(12))
+        expected = torch.from_numpy(pattern(5, 32, 48)).permute(2, 0, 1).float()
+        assert (clip[5].float() - expected).abs().mean() < 8  # the real picture, not decord's misread rows
+        assert (read_clip(vids[".mp4"], 2, "dense", size=(16, 24)).shape) == (2, 3, 16, 24)
+
+    def test_rgb_order(self, vids):
+        clip = read_clip(vids["red"], 1).float()
+        assert clip[0, 0].mean() > 240 and clip[0, 1].mean() < 15 and clip[0, 2].mean() < 15
+
+    def test_info_skips_probe(self, vids, monkeypatch):
+        info = probe(vids[".mp4"])
+        assert (info.num_frames, info.height, info.width, info.fps) == (40, 32, 32, 25.0)
+        monkeypatch.setattr(vio, "probe", lambda *a, **k: pytest.fail("probe called although info was given"))
+        assert read_clip(vids[".mp4"], 2, size=16, info=info).shape == (2, 3, 16, 16)
+
+    @pytest.mark.parametrize("size", [0, (1, 2, 3), (16, 0), 2.5, True])
+    def test_bad_size(self, vids, size):
+        with pytest.raises(ValueError, match="size: expected"):
+            read_clip(vids[".mp4"], 2, size=size)
+
+    def test_bad_path_type(self):
+        with pytest.raises(TypeError, match="path: expected a str or os.PathLike, got int"):
+            read_clip(3)
+
+
+class TestReadErrors:
+    def check(self, path, cause):
+        with pytest.raises(VideoReadError, match=cause) as info:
+            read_clip(path, 8)
+        assert info.value.path == str(path) and repr(str(path)) in str(info.value)
+        return info.value
+
+    def test_missing(self, tmp_path):
+        self.check(tmp_path / "nope.mp4", "no such file")
+
+    def test_directory(self, tmp_path):
+        self.check(tmp_path, "is a directory")
+
+    def test_zero_bytes(self, tmp_path):
+        (tmp_path / "empty.avi").write_bytes(b"")
+        self.check(tmp_path / "empty.avi", r"empty \(0 bytes\)")
+
+    def test_text_renamed_avi(self, tmp_path):
+        (tmp_path / "notes.avi").write_text("this is not a video\n" * 50)
+        self.check(tmp_path / "notes.avi", "not a readable video")
+
+    def test_random_bytes(self, tmp_path):
+        noise = torch.randint(0, 256, (20000,), dtype=torch.uint8).numpy().tobytes()
+        (tmp_path / "noise.mp4").write_bytes(noise)
+        self.check(tmp_path / "noise.mp4", "not a readable video")
+
+    @pytest.mark.parametrize("key, fraction", [(".mp4", 0.6), (".avi", 0.3), ("faststart", 0.6)])
+    def test_truncated(self, vids, tmp_path, key, fraction):
+        bad = truncate(vids[key], tmp_path / f"cut{vids[key].suffix}", fraction)
+        err = self.check(bad, "truncated or corrupted|not a readable video")
+        assert "decord" in err.cause
+
+    def test_truncated_after_header_fails_at_decode(self, vids, tmp_path):
+        # the index (moov) is up front, so the container opens; the last frames' bytes are missing
+        (tmp_path / "cut.mp4").write_bytes(vids["faststart"].read_bytes()[:-10])
+        bad = tmp_path / "cut.mp4"
+        match = r"decoding frames \d+\.\.\d+ of the 40 .* truncated or corrupted"
+        with pytest.raises(VideoReadError, match=match):
+            read_clip(bad, 40, "dense")
+
+    def test_error_pickles(self):
+        err = VideoReadError.at("/x.mp4", "no such file")
+        back = pickle.loads(pickle.dumps(err))
+        assert (str(back), back.path, back.cause) == (str(err), "/x.mp4", "no such file")
+        assert isinstance(VideoReadError(str(err)), RuntimeError)  # one-argument form for DataLoader re-raise
+
+
+class TestWriting:
+    def test_make_grid_layout(self):
+        clips = torch.stack([torch.full((2, 3, 4, 5), 10 * (i + 1), dtype=torch.uint8) for i in range(5)])
+        grid = make_grid(clips, nrow=3, padding=1, pad_value=255)
+        assert grid.shape == (2, 3, 2 * 5 + 1, 3 * 6 + 1)
+        assert (grid[:, :, 1:5, 1:6] == 10).all() and (grid[:, :, 1:5, 7:12] == 20).all()
+        assert (grid[:, :, 6:10, 7:12] == 50).all()
+        assert (grid[:, :, 6:10, 13:18] == 255).all()  # empty cell
+        assert (grid[:, :, 0] == 255).all() and (grid[:, :, :, -1] == 255).all()
+        assert make_grid([clips[0], clips[1]], padding=0).shape == (2, 3, 4, 10)
+
+    def test_make_grid_errors(self):
+        with pytest.raises(ValueError, match="one shape"):
+            make_grid([torch.zeros(2, 3, 4, 4), torch.zeros(2, 3, 4, 5)])
+        with pytest.raises(ValueError, match="expected a clip"):
+            make_grid(torch.zeros(3, 4, 4))
+
+    def test_gif_round_trip(self, tmp_path):
+        from PIL import Image, ImageSequence
+
+        video = torch.rand(4, 3, 8, 10)
+        write_gif(tmp_path / "a.gif", video, fps=10)
+        with Image.open(tmp_path / "a.gif") as im:
+            frames = list(ImageSequence.Iterator(im))
+            assert len(frames) == 4 and im.size == (10, 8) and im.info["duration"] == 100
+        write_gif(tmp_path / "grid.gif", torch.zeros(3, 2, 1, 8, 8, dtype=torch.uint8), nrow=3)
+        with Image.open(tmp_path / "grid.gif") as im:
+            assert im.size == (3 * 10 + 2, 12)
+
+    def test_mp4_round_trip_keeps_frames(self, tmp_path):
+        frames = torch.stack([torch.from_numpy(pattern(i, 31, 33)).permute(2, 0, 1) for i in range(10)])
+        write_mp4(tmp_path / "o.mp4", frames, fps=12, crf=0)
+        back = read_clip(tmp_path / "o.mp4", 10, "dense")
+        assert back.shape == (10, 3, 32, 34)  # odd sizes padded to even
+        assert frame_ids(back[..., :31, :33]).tolist() == list(range(10))
+        assert probe(tmp_path / "o.mp4").fps == pytest.approx(12)

@@ -1,0 +1,535 @@
+"""Reading clips off disk with decord, choosing frame indices, and writing clips as GIF / MP4.
+
+:func:`read_clip` opens a video with decord, picks the frame indices of one or more clips with
+:func:`clip_indices` (no frame is decoded that the clip does not need), fetches them with one ``get_batch``
+call, optionally resized at decode time (decord's ``width``/``height``, i.e. FFmpeg's scaler), and returns a
+``uint8`` tensor ``(T, C, H, W)``, or ``(K, T, C, H, W)`` with ``num_clips=K``.
+
+Sampling modes (``N`` frames in the video, ``T`` frames wanted):
+
+=========  ==========================================  ======================================================
+mode       frames                                      with ``num_clips=K``
+=========  ==========================================  ======================================================
+uniform    one frame at the centre of each of ``T``    segment offsets ``(k + 0.5) / K`` instead of ``0.5``
+           equal segments of the video (TSN test)      (K interleaved, deterministic clips)
+random     one random frame in each of ``T`` equal     ``K`` independent draws
+           segments (TSN training)
+dense      ``T`` frames ``stride`` apart from a        ``K`` independent random starts
+           random start (SlowFast / X3D training)
+center     ``T`` frames ``stride`` apart, the window   ``K`` windows evenly spaced from the first to the last
+           centred in the video                        possible start (``K=1`` is the centred one)
+=========  ==========================================  ======================================================
+
+Short videos. The sparse modes (``uniform``, ``random``) never run out of frames: with ``N < T`` each frame is
+repeated in order, as if the video were played in slow motion. The windowed modes (``dense``, ``center``) need
+``L = (T - 1) * stride + 1`` frames; when ``N < L`` the window starts at frame 0 and the indices past the end
+either loop back to the start (``pad="loop"``, the default, as in mmaction2) or repeat the last frame
+(``pad="repeat_last"``, as in torchvision's ``VideoClips``).
+
+Errors. A missing, empty, truncated or non-video file raises :class:`VideoReadError`, which names the path and
+the cause. The file is checked before decord sees it (decord's own message for a missing or empty file is only
+"Error reading ..."), and every decord failure is caught and re-raised as :class:`VideoReadError`.
+
+decord 0.6 quirks handled here (checked with decord 0.6.0 from PyPI and numpy 2.4):
+
+* ``asnumpy()`` works with numpy 2; we use it with ``torch.from_numpy`` and leave decord's global bridge
+  alone (``decord.bridge.set_bridge("torch")`` works too, but is process-wide state).
+* For a few frame widths (8, 12, 16, 24, 48 and 72 pixels here) decord mistakes the padded row stride of the
+  converted frame for extra channels: ``get_batch`` fails with ``DECORDArrayCopyFromTo: The size must exactly
+  match`` (dmlc/decord#336). :func:`read_clip` then decodes at the next multiple of 32 pixels in width and
+  resizes the width back with an antialiased bilinear filter.
+* decord's FFmpeg logs every damaged packet to stderr; the first call here sets decord's FFmpeg log level to
+  ``decord.logging.QUIET`` (the causes go into :class:`VideoReadError` instead; call
+  ``decord.logging.set_level`` afterwards to change it). decord's own one-line "ERROR opening" notes remain.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "SAMPLINGS",
+    "VideoReadError",
+    "VideoInfo",
+    "probe",
+    "clip_indices",
+    "read_clip",
+    "make_grid",
+    "write_gif",
+    "write_mp4",
+]
+
+SAMPLINGS = ("uniform", "random", "center", "dense")
+PADS = ("loop", "repeat_last")
+
+
+class VideoReadError(RuntimeError):
+    """A video could not be read. ``path`` and ``cause`` say which file and why.
+
+    Construct with :meth:`at` (``VideoReadError.at(path, cause)``); the plain constructor takes the whole
+    message, so that the error survives being re-raised by a DataLoader worker.
+    """
+
+    def __init__(self, message: str, path: str | None = None, cause: str | None = None):
+        super().__init__(message)
+        self.path = path
+        self.cause = cause
+
+    @classmethod
+    def at(cls, path: str | os.PathLike, cause: str) -> VideoReadError:
+        path = os.fspath(path)
+        return cls(f"cannot read video {path!r}: {cause}", path=path, cause=cause)
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.path, self.cause))
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What :func:`probe` finds out about a video: frame count, average frame rate, frame size in pixels."""
+
+    num_frames: int
+    fps: float
+    height: int
+    width: int
+
+
+# ---------------------------------------------------------------------------------------------- decord access
+
+
+@functools.cache
+def _decord():
+    """Import decord once and silence its FFmpeg logging (a line per damaged packet otherwise); the causes are
+    in the :class:`VideoReadError` messages instead."""
+    import decord
+
+    decord.logging.set_level(decord.logging.QUIET)
+    return decord
+
+
+def _check_file(path: str | os.PathLike) -> str:
+    """Raise :class:`VideoReadError` unless ``path`` is an existing, readable, non-empty regular file."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a str or os.PathLike, got {type(path).__name__}")
+    path = os.fspath(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise VideoReadError.at(path, "no such file") from None
+    except OSError as exc:
+        raise VideoReadError.at(path, f"cannot stat the file ({exc.strerror or exc})") from None
+    if os.path.isdir(path):
+        raise VideoReadError.at(path, "is a directory, expected a video file")
+    if not os.path.isfile(path):
+        raise VideoReadError.at(path, "is not a regular file")
+    if st.st_size == 0:
+        raise VideoReadError.at(path, "the file is empty (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise VideoReadError.at(path, "permission denied")
+    return path
+
+
+def _decord_message(exc: BaseException) -> str:
+    """The useful part of a decord exception: its first line, without the timestamp and source location."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    while True:  # decord nests "[time] file.cc:line: " prefixes when a worker thread re-raises
+        stripped = re.sub(r"^(?:\[[\d:]+\]\s*|\S+\.(?:cc|cpp|h):\d+:\s*)", "", text)
+        if stripped == text:
+            break
+        text = stripped
+    return text[:300]
+
+
+def _open(path: str, width: int = -1, height: int = -1, num_threads: int = 1):
+    decord = _decord()
+    try:
+        return decord.VideoReader(
+            path, ctx=decord.cpu(0), width=width, height=height, num_threads=num_threads
+        )
+    except Exception as exc:  # decord raises RuntimeError("Error reading ...") or DECORDError, both opaque
+        raise VideoReadError.at(
+            path, f"not a readable video: the container or its video stream could not be opened "
+            f"(truncated, corrupted or not a video file; decord: {_decord_message(exc)})"
+        ) from None
+
+
+def _is_stride_bug(exc: BaseException) -> bool:
+    return "DECORDArrayCopyFromTo" in str(exc)
+
+
+def probe(path: str | os.PathLike, num_threads: int = 1) -> VideoInfo:
+    """Open a video and return its :class:`VideoInfo` (decodes the first frame to learn the frame size).
+
+    Results are cached per process, keyed by the path, its size and its modification time.
+
+    Raises:
+        VideoReadError: the file is missing, empty, not a video, or its first frame cannot be decoded.
+    """
+    path = _check_file(path)
+    st = os.stat(path)
+    return _probe_cached(os.path.abspath(path), st.st_size, st.st_mtime_ns, num_threads)
+
+
+@functools.lru_cache(maxsize=4096)
+def _probe_cached(path: str, _size: int, _mtime_ns: int, num_threads: int) -> VideoInfo:
+    vr = _open(path, num_threads=num_threads)
+    try:
+        num_frames = len(vr)
+        fps = float(vr.get_avg_fps())
+        # next() gives (H, W, C'): H and W are right even where decord's stride bug makes C' != 3
+        height, width = vr.next().shape[:2]
+    except Exception as exc:
+        cause = f"the first frame cannot be decoded (decord: {_decord_message(exc)})"
+        raise VideoReadError.at(path, cause) from None
+    finally:
+        del vr
+    if num_frames <= 0:
+        raise VideoReadError.at(path, "the video stream has no frames")
+    return VideoInfo(num_frames=int(num_frames), fps=fps, height=int(height), width=int(width))
+
+
+# -------------------------------------------------------------------------------------------- index selection
+
+
+def clip_indices(
+    num_video_frames: int,
+    num_frames: int = 16,
+    sampling: str = "uniform",
+    stride: int | None = None,
+    num_clips: int | None = None,
+    generator: torch.Generator | None = None,
+    pad: str = "loop",
+) -> torch.Tensor:
+    """Frame indices of ``num_clips`` clips of ``num_frames`` frames from a video of ``num_video_frames``.
+
+    The rules per ``sampling`` mode and for short videos are in the module docstring. Random modes draw from
+    ``generator`` (or torch's global RNG), so DataLoader worker seeding and ``torch.manual_seed`` apply.
+
+    Args:
+        num_video_frames: ``N``, frames in the video (``>= 1``).
+        num_frames: ``T``, frames per clip (``>= 1``).
+        sampling: ``"uniform"``, ``"random"``, ``"center"`` or ``"dense"``.
+        stride: distance between frames of a ``"dense"`` / ``"center"`` window (default 1); must be ``None``
+            for the sparse modes, whose spacing follows from ``N / T``.
+        num_clips: ``K``; ``None`` means one clip.
+        generator: optional ``torch.Generator`` for the random modes.
+        pad: short-window rule, ``"loop"`` or ``"repeat_last"``.
+
+    Shape:
+        Returns ``(K, T)`` (``K = 1`` when ``num_clips`` is ``None``), int64, each value in ``[0, N)``.
+
+    Example:
+        >>> clip_indices(100, 4, "uniform").tolist()
+        [[12, 37, 62, 87]]
+        >>> clip_indices(5, 4, "center", stride=2).tolist()
+        [[0, 2, 4, 1]]
+    """
+    n, t, k = _check_sampling_args(num_video_frames, num_frames, sampling, stride, num_clips, pad)
+    if sampling in ("uniform", "random"):
+        seg = torch.arange(t, dtype=torch.float64)
+        if sampling == "uniform":
+            offsets = (torch.arange(k, dtype=torch.float64) + 0.5) / k
+            pos = (seg.unsqueeze(0) + offsets.unsqueeze(1)) * (n / t)
+            return pos.floor().long().clamp_(0, n - 1)
+        starts = (seg * n / t).floor().long()
+        ends = torch.maximum(((seg + 1) * n / t).floor().long(), starts + 1)
+        u = torch.rand((k, t), generator=generator, dtype=torch.float64)
+        return (starts + (u * (ends - starts)).floor().long()).clamp_(0, n - 1)
+    s = 1 if stride is None else stride
+    window = (t - 1) * s + 1
+    rel = torch.arange(t, dtype=torch.long) * s
+    if n < window:
+        starts = torch.zeros(k, dtype=torch.long)
+    elif sampling == "dense":
+        starts = torch.randint(0, n - window + 1, (k,), generator=generator)
+    elif k == 1:
+        starts = torch.tensor([(n - window) // 2])
+    else:
+        starts = torch.linspace(0, n - window, k, dtype=torch.float64).round().long()
+    idx = starts.unsqueeze(1) + rel.unsqueeze(0)
+    return idx % n if pad == "loop" else idx.clamp_(max=n - 1)
+
+
+def _check_sampling_args(n, t, sampling, stride, num_clips, pad) -> tuple[int, int, int]:
+    for name, value in (("num_video_frames", n), ("num_frames", t)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}: expected an int >= 1, got {value!r}")
+    if sampling not in SAMPLINGS:
+        raise ValueError(f"sampling: expected one of {SAMPLINGS}, got {sampling!r}")
+    if stride is not None:
+        if sampling in ("uniform", "random"):
+            raise ValueError(
+                f"stride: expected None for sampling={sampling!r} (its spacing is N / T), got {stride!r}; "
+                "use sampling='dense' or 'center' for a fixed stride"
+            )
+        if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
+            raise ValueError(f"stride: expected an int >= 1 or None, got {stride!r}")
+    bad_k = isinstance(num_clips, bool) or not isinstance(num_clips, int) or num_clips < 1
+    if num_clips is not None and bad_k:
+        raise ValueError(f"num_clips: expected an int >= 1 or None, got {num_clips!r}")
+    if pad not in PADS:
+        raise ValueError(f"pad: expected one of {PADS}, got {pad!r}")
+    return n, t, num_clips or 1
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+
+
+def _target_size(size: int | tuple[int, int] | None, height: int, width: int) -> tuple[int, int]:
+    """``(H, W)`` to decode at: ``size`` as the short side (aspect ratio kept) or an explicit ``(H, W)``."""
+    if size is None:
+        return height, width
+    if isinstance(size, int) and not isinstance(size, bool):
+        if size < 1:
+            raise ValueError(f"size: expected an int >= 1 (the short side) or (H, W), got {size!r}")
+        if height <= width:
+            return size, max(1, round(width * size / height))
+        return max(1, round(height * size / width)), size
+    if (
+        isinstance(size, (tuple, list))
+        and len(size) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in size)
+    ):
+        return int(size[0]), int(size[1])
+    raise ValueError(
+        f"size: expected None, an int >= 1 (the short side) or a pair (H, W) of ints >= 1, got {size!r}"
+    )
+
+
+def read_clip(
+    path: str | os.PathLike,
+    num_frames: int = 16,
+    sampling: str = "uniform",
+    stride: int | None = None,
+    size: int | tuple[int, int] | None = None,
+    num_clips: int | None = None,
+    generator: torch.Generator | None = None,
+    *,
+    pad: str = "loop",
+    info: VideoInfo | None = None,
+    num_threads: int = 1,
+) -> torch.Tensor:
+    """Read one clip (or ``num_clips`` clips) from a video file with decord.
+
+    Only the selected frames are decoded (decord seeks to the key frame before each run of wanted frames), all
+    clips of the call come from one ``get_batch``, and resizing happens inside FFmpeg while decoding.
+
+    Args:
+        path: video file (anything FFmpeg reads: MP4, AVI, MKV, WebM, ...).
+        num_frames: ``T``, frames per clip.
+        sampling: ``"uniform"``, ``"random"``, ``"center"`` or ``"dense"`` (see the module docstring).
+        stride: frame step of ``"dense"`` / ``"center"`` windows (default 1).
+        size: ``None`` for the stored size; an int ``S`` to resize the short side to ``S`` keeping the aspect
+            ratio (the long side is rounded); or ``(H, W)``.
+        num_clips: ``K`` clips in one call (for multi-view evaluation); ``None`` for a single clip.
+        generator: optional ``torch.Generator`` for the random modes.
+        pad: short-window rule for ``"dense"`` / ``"center"``: ``"loop"`` (default) or ``"repeat_last"``.
+        info: the video's :class:`VideoInfo` if already known (datasets pass their index entry); saves a probe
+            when ``size`` is given.
+        num_threads: decoder threads (1 is fastest for short clips and inside DataLoader workers; 0 = auto).
+
+    Shape:
+        Returns ``(T, C, H, W)`` with ``C = 3``, or ``(K, T, C, H, W)`` when ``num_clips`` is given.
+
+    Returns:
+        A contiguous ``uint8`` tensor (RGB).
+
+    Raises:
+        VideoReadError: the file is missing, empty, not a video, truncated or otherwise undecodable.
+        ValueError: an argument is out of range.
+
+    Example:
+        >>> clip = read_clip("video.mp4", num_frames=8, sampling="random", size=112)  # doctest: +SKIP
+        >>> clip.shape  # doctest: +SKIP
+        torch.Size([8, 3, 112, 149])
+    """
+    path = _check_file(path)
+    _check_sampling_args(1, num_frames, sampling, stride, num_clips, pad)
+    _target_size(size, 1, 1)  # validate before touching the file
+    if size is not None and info is None:
+        info = probe(path, num_threads=num_threads)
+    height, width = _target_size(size, info.height, info.width) if info is not None else (-1, -1)
+    vr = _open(path, width if size is not None else -1, height if size is not None else -1, num_threads)
+    try:
+        num_video_frames = len(vr)
+        if num_video_frames <= 0:
+            raise VideoReadError.at(path, "the video stream has no frames")
+        idx = clip_indices(num_video_frames, num_frames, sampling, stride, num_clips, generator, pad)
+        unique, inverse = torch.unique(idx, sorted=True, return_inverse=True)
+        try:
+            frames = vr.get_batch(unique.tolist()).asnumpy()
+        except Exception as exc:
+            if not _is_stride_bug(exc):
+                raise _decode_error(path, unique, num_video_frames, exc) from None
+            frames = None
+    finally:
+        del vr
+    if frames is None:
+        frames = _read_around_stride_bug(path, unique, size, info, num_threads, num_video_frames)
+    out = torch.from_numpy(frames)
+    if out.ndim != 4 or out.shape[0] != unique.numel() or out.shape[-1] != 3:
+        raise VideoReadError.at(path, f"decord returned frames of unexpected shape {tuple(out.shape)}")
+    out = out[inverse.reshape(-1)].reshape(*idx.shape, *out.shape[1:])  # (K, T, H, W, C)
+    out = out.permute(0, 1, 4, 2, 3).contiguous()
+    return out if num_clips is not None else out[0]
+
+
+def _decode_error(path: str, unique: torch.Tensor, n: int, exc: BaseException) -> VideoReadError:
+    lo, hi = int(unique[0]), int(unique[-1])
+    return VideoReadError.at(
+        path,
+        f"decoding frames {lo}..{hi} of the {n} the container declares failed: the file is truncated or "
+        f"corrupted (decord: {_decord_message(exc)})",
+    )
+
+
+def _read_around_stride_bug(path, unique, size, info, num_threads, n):
+    """Decode at a width that is a multiple of 32 (decord handles those) and resize the width back."""
+    if info is None:
+        info = probe(path, num_threads=num_threads)
+    height, width = _target_size(size, info.height, info.width)
+    wide = 32 * math.ceil(width / 32)
+    if wide == width:
+        wide += 32
+    vr = _open(path, wide, height, num_threads)
+    try:
+        frames = vr.get_batch(unique.tolist()).asnumpy()
+    except Exception as exc:
+        raise _decode_error(path, unique, n, exc) from None
+    finally:
+        del vr
+    x = torch.from_numpy(frames).permute(0, 3, 1, 2).float()
+    x = F.interpolate(x, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
+    return x.round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+# ---------------------------------------------------------------------------------------------------- writing
+
+
+def _as_uint8_clips(video: torch.Tensor, name: str) -> torch.Tensor:
+    """Check a clip or batch and return it as a uint8 batch ``(B, T, C, H, W)`` on the CPU."""
+    from videoaug._video import check_video, from_float
+
+    check_video(video, name)
+    x = video.as_subclass(torch.Tensor).detach().cpu()
+    if x.is_floating_point():
+        x = from_float(x.clamp(0, 1), torch.uint8)
+    return x.unsqueeze(0) if x.ndim == 4 else x
+
+
+def make_grid(videos: torch.Tensor | list[torch.Tensor], nrow: int | None = None, padding: int = 2,
+              pad_value: float = 0) -> torch.Tensor:
+    """Lay ``B`` clips side by side in a grid, frame by frame (torchvision's ``make_grid`` over time).
+
+    Args:
+        videos: a batch ``(B, T, C, H, W)`` or a list of clips ``(T, C, H, W)`` of one shape.
+        nrow: clips per row (default: all in one row).
+        padding: pixels between clips and around the grid.
+        pad_value: value of the padding, in the dtype's range (0..255 for uint8, 0..1 for float).
+
+    Shape:
+        Returns ``(T, C, rows * (H + padding) + padding, nrow * (W + padding) + padding)``.
+
+    Example:
+        >>> make_grid(torch.zeros(6, 4, 3, 8, 8, dtype=torch.uint8), nrow=3).shape
+        torch.Size([4, 3, 22, 32])
+    """
+    if isinstance(videos, (list, tuple)):
+        if not videos:
+            raise ValueError("videos: expected a non-empty list of clips (T, C, H, W), got an empty list")
+        shapes = {tuple(v.shape) for v in videos}
+        if len(shapes) != 1:
+            raise ValueError(f"videos: expected clips of one shape, got shapes {sorted(shapes)}")
+        videos = torch.stack([v.as_subclass(torch.Tensor) for v in videos])
+    from videoaug._video import check_video
+
+    check_video(videos, "videos")
+    x = videos.as_subclass(torch.Tensor)
+    if x.ndim == 4:
+        x = x.unsqueeze(0)
+    if padding < 0:
+        raise ValueError(f"padding: expected an int >= 0, got {padding!r}")
+    b, t, c, h, w = x.shape
+    ncol = b if nrow is None else max(1, min(int(nrow), b))
+    rows = math.ceil(b / ncol)
+    p = padding
+    cell = torch.full((rows * ncol, t, c, h + p, w + p), pad_value, dtype=x.dtype, device=x.device)
+    cell[:b, :, :, p:, p:] = x
+    grid = cell.view(rows, ncol, t, c, h + p, w + p).permute(2, 3, 0, 4, 1, 5)
+    grid = grid.reshape(t, c, rows * (h + p), ncol * (w + p))
+    return F.pad(grid, (0, p, 0, p), value=pad_value)
+
+
+def write_gif(path: str | os.PathLike, video: torch.Tensor, fps: float = 8, loop: int = 0,
+              nrow: int | None = None) -> None:
+    """Write a clip ``(T, C, H, W)`` (or a batch, laid out by :func:`make_grid`) as an animated GIF (Pillow).
+
+    Args:
+        path: output file.
+        video: uint8 or float clip or batch, ``C`` 1 or 3.
+        fps: frames per second (GIF stores whole hundredths of a second per frame).
+        loop: number of loops, 0 for for ever.
+        nrow: clips per row when ``video`` is a batch.
+    """
+    from PIL import Image
+
+    x = _as_uint8_clips(video, "video")
+    clip = make_grid(x, nrow=nrow) if x.shape[0] > 1 else x[0]
+    frames = clip.permute(0, 2, 3, 1).numpy()
+    mode = "L" if frames.shape[-1] == 1 else "RGB"
+    images = [Image.fromarray(f[..., 0] if mode == "L" else f, mode=mode) for f in frames]
+    duration = max(20, round(1000 / fps / 10) * 10)
+    images[0].save(os.fspath(path), save_all=True, append_images=images[1:], duration=duration, loop=loop,
+                   optimize=False)
+
+
+def write_mp4(path: str | os.PathLike, video: torch.Tensor, fps: float = 8, crf: int = 18,
+              nrow: int | None = None) -> None:
+    """Write a clip ``(T, C, H, W)`` (or a batch, laid out with :func:`make_grid`) as H.264 MP4 with PyAV.
+
+    H.264 in yuv420p needs even sizes: an odd height or width is padded by one row / column repeating the
+    edge.
+
+    Args:
+        path: output file.
+        video: uint8 or float clip or batch, ``C`` 1 or 3.
+        fps: frames per second.
+        crf: x264 quality (0 lossless, 18 visually lossless, 23 x264's default).
+        nrow: clips per row when ``video`` is a batch.
+
+    Raises:
+        ImportError: PyAV is not installed (``pip install av`` or ``pip install videoaug[av]``).
+    """
+    try:
+        import av
+    except ImportError as exc:
+        raise ImportError("write_mp4 needs PyAV: pip install av (or pip install 'videoaug[av]')") from exc
+    from fractions import Fraction
+
+    x = _as_uint8_clips(video, "video")
+    clip = make_grid(x, nrow=nrow) if x.shape[0] > 1 else x[0]
+    if clip.shape[1] == 1:
+        clip = clip.expand(-1, 3, -1, -1)
+    h, w = clip.shape[-2:]
+    if h % 2 or w % 2:
+        clip = F.pad(clip.float(), (0, w % 2, 0, h % 2), mode="replicate").to(torch.uint8)
+    frames = clip.permute(0, 2, 3, 1).contiguous().numpy()
+    rate = Fraction(fps).limit_denominator(1001)
+    with av.open(os.fspath(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=rate)
+        stream.width, stream.height = frames.shape[2], frames.shape[1]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(int(crf))}
+        for f in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
