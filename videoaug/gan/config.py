@@ -1,0 +1,309 @@
+"""Training configuration of ``videoaug fit``: dataclasses, TOML loading and validation.
+
+A config file has four tables, ``[data]``, ``[model]``, ``[loss]`` and ``[train]``, whose keys are the fields
+of :class:`DataConfig`, :class:`ModelConfig`, :class:`LossConfig` and :class:`TrainConfig`. Missing keys keep
+their defaults; an unknown key or a value of the wrong type raises ``ValueError``/``TypeError`` naming the
+table, the key and what was expected, before anything is trained. Defaults for each kind of data ship in
+``videoaug/gan/configs/`` (``moving_mnist.toml``, ``folder.toml``, ``ucf101.toml``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+import types
+import typing
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DataConfig",
+    "ModelConfig",
+    "LossConfig",
+    "TrainConfig",
+    "FitConfig",
+    "load_config",
+    "config_from_dict",
+    "default_config_path",
+    "CONFIG_DIR",
+]
+
+CONFIG_DIR = Path(__file__).with_name("configs")
+
+
+@dataclass
+class DataConfig:
+    """What to train on.
+
+    Args:
+        kind: ``"moving-mnist"``, ``"folder"`` (one sub-folder per class) or ``"ucf101"``.
+        path: data root (folders and UCF-101); ignored for Moving MNIST.
+        ucf101_splits: folder with ``classInd.txt`` and ``trainlist0N.txt`` (UCF-101 only).
+        fold: UCF-101 split 1..3.
+        num_frames: frames per clip T.
+        resolution: (H, W) clips are resized to.
+        channels: 1 or 3; clips with the other count are converted (luma or repeat).
+        num_samples: Moving MNIST clips per epoch (generated).
+        num_digits: Moving MNIST digits per clip.
+        num_workers: DataLoader workers.
+    """
+
+    kind: str = "moving-mnist"
+    path: str = ""
+    ucf101_splits: str = ""
+    fold: int = 1
+    num_frames: int = 16
+    resolution: list[int] = field(default_factory=lambda: [64, 64])
+    channels: int = 1
+    num_samples: int = 10000
+    num_digits: int = 1
+    num_workers: int = 0
+
+
+@dataclass
+class ModelConfig:
+    """Network sizes and the bounds of the generator's fields (see
+    :class:`~videoaug.gan.networks.Generator`)."""
+
+    width: int = 16
+    hidden: int = 64
+    embed_dim: int = 16
+    z_dim: int = 32
+    frame_noise_dim: int = 8
+    max_shift: float = 0.3
+    max_affine: float = 0.2
+    max_warp: float = 0.08
+    max_gain: float = 0.25
+    max_bias: float = 0.1
+    padding_mode: str = "zeros"
+    d_width: int = 32
+    d_clip_width: int = 16
+    d_frames: int = 4
+
+
+@dataclass
+class LossConfig:
+    """Loss weights. ``r1_gamma`` is the R1 weight gamma (applied as ``gamma / 2 * r1_every``)."""
+
+    adv_frame: float = 1.0
+    adv_clip: float = 1.0
+    r1_gamma: float = 1.0
+    r1_every: int = 4
+    aux: float = 1.0
+    temporal: float = 1.0
+    smooth: float = 1.0
+    pingpong: float = 0.0
+    diversity: float = 0.1
+    magnitude: float = 0.05
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation and bookkeeping.
+
+    Args:
+        steps: total optimisation steps (one D and one G update each).
+        batch_size: clips per step (per process under DDP).
+        lr_g, lr_d: Adam learning rates; ``betas`` its betas.
+        ema_decay: decay of the generator's exponential moving average (0 disables it).
+        label_dropout: probability that the generator sees "no label" for a clip, so the unconditional entry
+            is trained too.
+        seed: seeds the data order, the noise and the weights.
+        log_every, sample_every, checkpoint_every: intervals in steps (0 disables samples/checkpoints).
+        keep_last: periodic checkpoints kept.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+        amp: bf16 autocast on CUDA.
+        compile: ``torch.compile`` the networks.
+        threads: torch CPU threads (0 keeps torch's default).
+        tensorboard: also log to TensorBoard when it is installed.
+    """
+
+    steps: int = 2000
+    batch_size: int = 16
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: list[float] = field(default_factory=lambda: [0.0, 0.99])
+    ema_decay: float = 0.995
+    label_dropout: float = 0.2
+    seed: int = 0
+    log_every: int = 10
+    sample_every: int = 250
+    checkpoint_every: int = 250
+    keep_last: int = 3
+    device: str = "auto"
+    amp: bool = True
+    compile: bool = False
+    threads: int = 0
+    tensorboard: bool = True
+
+
+@dataclass
+class FitConfig:
+    """The whole configuration of a training run."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def validate(self) -> FitConfig:
+        """Check value ranges; raise ``ValueError`` naming the key. Returns ``self``."""
+        d, m, lo, t = self.data, self.model, self.loss, self.train
+        _check(
+            d.kind in ("moving-mnist", "folder", "ucf101"),
+            "data.kind",
+            "'moving-mnist', 'folder' or 'ucf101'",
+            d.kind,
+        )
+        _check(d.kind == "moving-mnist" or bool(d.path), "data.path", "a data folder for this kind", d.path)
+        _check(d.kind != "ucf101" or bool(d.ucf101_splits), "data.ucf101_splits", "the split folder", "")
+        _check(d.fold in (1, 2, 3), "data.fold", "1, 2 or 3", d.fold)
+        _check(d.num_frames >= 2, "data.num_frames", "an int >= 2", d.num_frames)
+        _check(
+            len(d.resolution) == 2 and min(d.resolution) >= 16,
+            "data.resolution",
+            "[H, W] with H, W >= 16",
+            d.resolution,
+        )
+        _check(d.channels in (1, 3), "data.channels", "1 or 3", d.channels)
+        _check(d.num_samples >= 1, "data.num_samples", "a positive int", d.num_samples)
+        _check(d.num_digits >= 1, "data.num_digits", "a positive int", d.num_digits)
+        _check(d.num_workers >= 0, "data.num_workers", "an int >= 0", d.num_workers)
+        for name in (
+            "width",
+            "hidden",
+            "embed_dim",
+            "z_dim",
+            "frame_noise_dim",
+            "d_width",
+            "d_clip_width",
+            "d_frames",
+        ):
+            _check(getattr(m, name) >= 1, f"model.{name}", "a positive int", getattr(m, name))
+        for name in ("max_shift", "max_affine", "max_warp", "max_gain", "max_bias"):
+            _check(getattr(m, name) >= 0, f"model.{name}", "a number >= 0", getattr(m, name))
+        _check(
+            m.padding_mode in ("zeros", "border", "reflection"),
+            "model.padding_mode",
+            "'zeros', 'border' or 'reflection'",
+            m.padding_mode,
+        )
+        for f in dataclasses.fields(lo):
+            _check(getattr(lo, f.name) >= 0, f"loss.{f.name}", "a value >= 0", getattr(lo, f.name))
+        _check(lo.r1_every >= 1, "loss.r1_every", "an int >= 1", lo.r1_every)
+        _check(t.steps >= 1, "train.steps", "a positive int", t.steps)
+        _check(t.batch_size >= 2, "train.batch_size", "an int >= 2", t.batch_size)
+        _check(t.lr_g > 0 and t.lr_d > 0, "train.lr_g/lr_d", "positive numbers", (t.lr_g, t.lr_d))
+        _check(
+            len(t.betas) == 2 and all(0 <= b < 1 for b in t.betas),
+            "train.betas",
+            "[b1, b2] in [0, 1)",
+            t.betas,
+        )
+        _check(0 <= t.ema_decay < 1, "train.ema_decay", "a number in [0, 1)", t.ema_decay)
+        _check(0 <= t.label_dropout <= 1, "train.label_dropout", "a number in [0, 1]", t.label_dropout)
+        for name in ("log_every", "keep_last"):
+            _check(getattr(t, name) >= 1, f"train.{name}", "a positive int", getattr(t, name))
+        for name in ("sample_every", "checkpoint_every", "threads"):
+            _check(getattr(t, name) >= 0, f"train.{name}", "an int >= 0", getattr(t, name))
+        _check(
+            t.device == "auto" or t.device == "cpu" or t.device.startswith("cuda"),
+            "train.device",
+            "'auto', 'cpu' or 'cuda[:N]'",
+            t.device,
+        )
+        return self
+
+
+def _check(ok: bool, key: str, expected: str, got: Any) -> None:
+    if not ok:
+        raise ValueError(f"config: {key}: expected {expected}, got {got!r}")
+
+
+_SECTIONS = {"data": DataConfig, "model": ModelConfig, "loss": LossConfig, "train": TrainConfig}
+
+
+def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    """Check ``value`` against a field annotation (int, float, str, bool, list[int], list[float])."""
+    origin = typing.get_origin(annotation)
+    if origin in (list, typing.List):  # noqa: UP006
+        (item,) = typing.get_args(annotation)
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(
+                f"{where}: expected a list of {item.__name__}, got {type(value).__name__} {value!r}"
+            )
+        return [_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin in (typing.Union, types.UnionType):
+        raise TypeError(f"{where}: unsupported annotation {annotation}")  # pragma: no cover
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"{where}: expected true or false, got {type(value).__name__} {value!r}")
+        return value
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{where}: expected an int, got {type(value).__name__} {value!r}")
+        return value
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{where}: expected a number, got {type(value).__name__} {value!r}")
+        return float(value)
+    if annotation is str:
+        if not isinstance(value, str):
+            raise TypeError(f"{where}: expected a string, got {type(value).__name__} {value!r}")
+        return value
+    raise TypeError(f"{where}: unsupported annotation {annotation}")  # pragma: no cover
+
+
+def config_from_dict(raw: dict[str, Any], base: FitConfig | None = None, source: str = "config") -> FitConfig:
+    """Build a :class:`FitConfig` from nested dicts (as read from TOML), on top of ``base`` (or defaults).
+
+    Raises:
+        ValueError: unknown table or key. TypeError: a value of the wrong type.
+    """
+    cfg = FitConfig(**{k: dataclasses.replace(getattr(base, k)) for k in _SECTIONS}) if base else FitConfig()
+    for section, values in raw.items():
+        if section not in _SECTIONS:
+            raise ValueError(f"{source}: unknown table [{section}] (known: {', '.join(_SECTIONS)})")
+        if not isinstance(values, dict):
+            raise TypeError(f"{source}: [{section}] must be a table, got {type(values).__name__}")
+        cls = _SECTIONS[section]
+        hints = typing.get_type_hints(cls)
+        known = [f.name for f in dataclasses.fields(cls)]
+        target = getattr(cfg, section)
+        for key, value in values.items():
+            if key not in known:
+                raise ValueError(f"{source}: unknown key '{key}' in [{section}] (known: {', '.join(known)})")
+            setattr(target, key, _coerce(value, hints[key], f"{source}: [{section}] {key}"))
+    return cfg
+
+
+def load_config(path: str | Path | None = None, kind: str = "moving-mnist") -> FitConfig:
+    """Read a TOML config (``None``: the shipped default for ``kind``) on top of the defaults and validate
+    types.
+
+    Range checks run in :meth:`FitConfig.validate`, after command-line overrides are applied.
+    """
+    path = Path(path) if path is not None else default_config_path(kind)
+    if not path.is_file():
+        raise FileNotFoundError(f"config: no such file {str(path)!r}")
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"config {path}: not valid TOML ({exc})") from exc
+    return config_from_dict(raw, source=f"config {path.name}")
+
+
+def default_config_path(kind: str) -> Path:
+    """The shipped config for a data kind: ``moving-mnist``, ``folder`` or ``ucf101``."""
+    names = {"moving-mnist": "moving_mnist.toml", "folder": "folder.toml", "ucf101": "ucf101.toml"}
+    if kind not in names:
+        raise ValueError(f"config: unknown data kind {kind!r}, expected one of {', '.join(names)}")
+    return CONFIG_DIR / names[kind]
