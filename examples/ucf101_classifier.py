@@ -1,0 +1,409 @@
+"""Train and evaluate a 3-D ResNet on UCF-101 with videoaug augmentation.
+
+The recipe is the usual one for clip classifiers trained on UCF-101 (as in torchvision's video classification
+reference): 16-frame clips decoded at 128x171, 112x112 crops, SGD with momentum and a cosine learning rate with
+linear warm-up, label smoothing when the labels are not mixed, mixed precision on CUDA. What it adds is videoaug:
+
+- ``--augment none``: a centre crop, nothing random (the baseline);
+- ``--augment classical``: per-clip ``RandomResizedCrop``, ``RandomHorizontalFlip``, ``ColorJitter(p=0.8)`` and
+  ``RandomTubeErasing`` on the batch;
+- ``--augment mix``: the centre crop, then MixUp or spatio-temporal CutMix (VideoMix) on the batch;
+- ``--augment rcgan``: the centre crop, then the RCGAN generator (``--rcgan-checkpoint``, one you trained on your
+  own videos with ``videoaug fit``) replacing clips by generated variants of the same class;
+- ``--augment all``: classical, RCGAN, then mixing.
+
+Clips are decoded in DataLoader workers (uint8, short side 128) and augmented *as a batch* on the training
+device: on the GPU when CUDA is there, else on the CPU. Every epoch reports the clip accuracy on the test split
+(one centre clip per video); at the end, the video accuracy averages the softmax of ``--eval-clips`` clips spread
+over each test video. Checkpoints (safetensors for tensors, JSON for the rest, no pickle) are written after every
+epoch; ``--resume`` continues from the last one. Results go to ``<out>/results.json``.
+
+Example (UCF-101 from https://www.crcv.ucf.edu/data/UCF101.php, split archive unpacked beside it)::
+
+    python examples/ucf101_classifier.py --root data/UCF-101 --splits data/ucfTrainTestlist \\
+        --model r3d_18 --augment all --rcgan-checkpoint checkpoints/ucf101 --epochs 45 --out runs/r3d18-all
+
+Pretrained weights are only read from a local file (``--pretrained r3d_18.safetensors``); this script never
+downloads anything. A classifier head whose shape does not match the number of classes is re-initialised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shlex
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision.models import video as video_models
+from torchvision.transforms import v2
+from tqdm import tqdm
+
+import videoaug.transforms as VT
+from videoaug.classifier import ReferenceClassifier
+from videoaug.datasets.ucf101 import UCF101
+from videoaug.mix import CutMix, MixUp, RandomMix
+
+# Kinetics-400 statistics, which torchvision's video models were trained with.
+MEAN = (0.43216, 0.394666, 0.37645)
+STD = (0.22803, 0.22145, 0.216989)
+AUGMENTS = ("none", "classical", "mix", "rcgan", "all")
+MODELS = ("r3d_18", "r2plus1d_18", "mc3_18", "small")
+
+
+# -- command line ---------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description="Train a 3-D ResNet on UCF-101 with videoaug augmentation.")
+    p.add_argument("--root", required=True, help="folder with the UCF-101 videos (one sub-folder per class)")
+    p.add_argument("--splits", required=True, help="folder with classInd.txt, trainlist0N.txt, testlist0N.txt")
+    p.add_argument("--fold", type=int, default=1, choices=(1, 2, 3), help="official split")
+    p.add_argument("--out", default="runs/ucf101", help="output folder: checkpoints and results.json")
+    p.add_argument("--model", default="r3d_18", choices=MODELS,
+                   help="torchvision video ResNet; 'small' is videoaug's 0.3 M-parameter reference 3-D CNN")
+    p.add_argument("--pretrained", default=None, help="local weights file (.safetensors, or a .pth state dict "
+                   "read with torch.load(weights_only=True)); nothing is downloaded")
+    p.add_argument("--augment", default="classical", choices=AUGMENTS)
+    p.add_argument("--rcgan-checkpoint", default="moving_mnist",
+                   help="generator for --augment rcgan|all: a folder made by `videoaug fit`, or a shipped name")
+    p.add_argument("--rcgan-p", type=float, default=0.5, help="probability that a clip is replaced")
+    p.add_argument("--rcgan-strength", type=float, default=1.0)
+    p.add_argument("--frames", type=int, default=16, help="frames per clip")
+    p.add_argument("--stride", type=int, default=2, help="temporal stride between sampled frames")
+    p.add_argument("--resize", type=int, nargs=2, default=(128, 171), metavar=("H", "W"),
+                   help="frame size the clips are decoded to")
+    p.add_argument("--crop", type=int, default=112, help="side of the square crop the model sees")
+    p.add_argument("--epochs", type=int, default=45)
+    p.add_argument("--batch-size", type=int, default=24)
+    p.add_argument("--lr", type=float, default=0.05, help="peak learning rate for --batch-size")
+    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--warmup-epochs", type=float, default=2.0)
+    p.add_argument("--label-smoothing", type=float, default=0.1, help="used when labels are not mixed")
+    p.add_argument("--eval-clips", type=int, default=10, help="clips per video for the final video accuracy")
+    p.add_argument("--workers", type=int, default=min(8, os.cpu_count() or 1))
+    p.add_argument("--device", default="auto", help="'auto' (cuda when available), 'cpu', 'cuda', 'cuda:1'")
+    p.add_argument("--no-amp", action="store_true", help="disable mixed precision on CUDA")
+    p.add_argument("--resume", action="store_true", help="continue from <out>/last.json when it exists")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-steps-per-epoch", type=int, default=0, help="0: whole epoch (for smoke tests)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+# -- model ----------------------------------------------------------------------------------------------------------
+class _SmallNet(nn.Module):
+    """videoaug's reference 3-D CNN behind the ``(B, C, T, H, W)`` interface of torchvision's video models."""
+
+    def __init__(self, num_classes: int) -> None:
+        super().__init__()
+        self.net = ReferenceClassifier(in_channels=3, num_classes=num_classes, width=8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.transpose(1, 2))
+
+
+def build_model(name: str, num_classes: int, pretrained: str | None = None) -> nn.Module:
+    """A video classifier taking normalised clips ``(B, C, T, H, W)``, from scratch or from a local file."""
+    if name == "small":
+        model: nn.Module = _SmallNet(num_classes)
+    elif name in ("r3d_18", "r2plus1d_18", "mc3_18"):
+        model = getattr(video_models, name)(weights=None, num_classes=num_classes)
+    else:
+        raise ValueError(f"model: expected one of {MODELS}, got {name!r}")
+    if pretrained:
+        load_pretrained(model, pretrained)
+    return model
+
+
+def load_pretrained(model: nn.Module, path: str) -> None:
+    """Load a state dict from ``path`` (safetensors, or a tensor-only ``.pth``), skipping a mismatched head."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"--pretrained: expected a weights file, {path} not found")
+    if path.endswith(".safetensors"):
+        state = load_file(path)
+    else:  # a plain state dict; weights_only refuses anything but tensors and containers (no code runs)
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    own = model.state_dict()
+    unexpected = sorted(set(state) - set(own))
+    if unexpected:
+        raise ValueError(f"--pretrained: {path} has tensors this model does not: {unexpected[:5]}")
+    skipped = [k for k in state if state[k].shape != own[k].shape]
+    for k in skipped:  # e.g. a 400-class Kinetics head on a 101-class model
+        del state[k]
+    missing = sorted(set(own) - set(state))
+    if any(not k.startswith(("fc.", "net.head.")) for k in missing):
+        raise ValueError(f"--pretrained: {path} lacks tensors of the backbone: {missing[:5]}")
+    model.load_state_dict(state, strict=False)
+    print(f"loaded {len(state)} tensors from {path}; re-initialised: {missing or 'none'}")
+
+
+# -- data -----------------------------------------------------------------------------------------------------------
+def build_loaders(args: argparse.Namespace) -> tuple[DataLoader, DataLoader, DataLoader, list[str]]:
+    """Train loader (random clip per video), test loader (centre clip) and video loader (K clips per video)."""
+    common = {"root": args.root, "split_dir": args.splits, "fold": args.fold, "num_frames": args.frames,
+              "stride": args.stride, "size": tuple(args.resize)}
+    train = UCF101(train=True, sampling="dense", **common)  # a random window of frames `stride` apart
+    test = UCF101(train=False, sampling="center", **common)  # the centred window
+    videos = UCF101(train=False, sampling="center", num_clips=args.eval_clips, **common)  # K windows, evenly spaced
+    loader = {"num_workers": args.workers, "pin_memory": torch.cuda.is_available(),
+              "persistent_workers": False}
+    g = torch.Generator().manual_seed(args.seed)
+    train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, drop_last=True, generator=g,
+                              **loader)
+    test_loader = DataLoader(test, batch_size=args.batch_size, **loader)
+    video_loader = DataLoader(videos, batch_size=max(1, args.batch_size // args.eval_clips), **loader)
+    return train_loader, test_loader, video_loader, list(train.classes)
+
+
+# -- augmentation on the batch --------------------------------------------------------------------------------------
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+def build_train_augment(args: argparse.Namespace, num_classes: int,
+                        device: torch.device) -> tuple[Callable[[torch.Tensor, torch.Tensor], Batch], bool]:
+    """The training pipeline: ``(uint8 (B, T, C, H, W), labels (B,)) -> (float (B, C, T, h, w), targets)``.
+
+    Returns the pipeline and whether it mixes labels (then the targets are soft ``(B, num_classes)``).
+    """
+    classical = args.augment in ("classical", "all")
+    mixing = args.augment in ("mix", "all")
+    use_rcgan = args.augment in ("rcgan", "all")
+    # crop first (the generator then works at the model's resolution), the photometric ops after the generator
+    crop = VT.RandomResizedCrop(args.crop, scale=(0.25, 1.0)) if classical else VT.CenterCrop(args.crop)
+    after = []
+    if classical:
+        after = [VT.RandomHorizontalFlip(), VT.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), VT.RandomTubeErasing(p=0.25)]
+    rcgan = None
+    if use_rcgan:
+        from videoaug.gan.augment import RCGANAugment
+
+        rcgan = RCGANAugment(args.rcgan_checkpoint, p=args.rcgan_p, strength=args.rcgan_strength, device=device)
+    mix = None
+    if mixing:
+        mix = RandomMix([MixUp(alpha=0.8, num_classes=num_classes, mode="elem"),
+                         CutMix(alpha=1.0, num_classes=num_classes, kind="spatiotemporal", mode="elem")])
+    to_model = v2.Compose([VT.ToDtype(torch.float32, scale=True), VT.Normalize(MEAN, STD)])
+    to_cthw = VT.ToCTHW()
+
+    def augment(videos: torch.Tensor, labels: torch.Tensor) -> Batch:
+        videos = crop(videos)
+        if rcgan is not None:
+            videos = _apply_rcgan(rcgan, videos, labels, num_classes)
+        for t in after:
+            videos = t(videos)
+        videos = to_model(videos)
+        targets = labels
+        if mix is not None:
+            videos, targets = mix(videos, labels)
+        return to_cthw(videos), targets
+
+    return augment, mixing
+
+
+def _apply_rcgan(rcgan: nn.Module, videos: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Condition on the labels when the generator knows these classes, else use its "no label" entry."""
+    if getattr(rcgan, "num_classes", None) == num_classes:
+        videos, _ = rcgan(videos, labels)
+        return videos
+    return rcgan(videos)
+
+
+def build_eval_transform(args: argparse.Namespace) -> Callable[[torch.Tensor], torch.Tensor]:
+    """uint8 ``(B, T, C, H, W)`` -> normalised float ``(B, C, T, crop, crop)``, deterministic."""
+    return v2.Compose([VT.CenterCrop(args.crop), VT.ToDtype(torch.float32, scale=True), VT.Normalize(MEAN, STD),
+                       VT.ToCTHW()])
+
+
+# -- training and evaluation ----------------------------------------------------------------------------------------
+def cosine_lr(step: int, total: int, warmup: int, peak: float) -> float:
+    """Linear warm-up to ``peak`` over ``warmup`` steps, then a cosine decay to 0 at ``total``."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.5 * peak * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+def train_one_epoch(model: nn.Module, loader: DataLoader, augment: Callable[[torch.Tensor, torch.Tensor], Batch],
+                    loss_fn: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
+                    state: dict, args: argparse.Namespace, device: torch.device, amp: bool) -> dict:
+    """One pass over ``loader``; ``state["step"]`` counts optimiser steps across epochs (for the schedule)."""
+    model.train()
+    steps = len(loader) if not args.max_steps_per_epoch else min(len(loader), args.max_steps_per_epoch)
+    total_steps = steps * args.epochs
+    warmup = round(args.warmup_epochs * steps)
+    loss_sum = correct = seen = 0.0
+    bar = tqdm(loader, total=steps, desc=f"epoch {state['epoch'] + 1}/{args.epochs}", leave=False,
+               disable=args.no_progress)
+    for i, (videos, labels) in enumerate(bar):
+        if i >= steps:
+            break
+        lr = cosine_lr(state["step"], total_steps, warmup, args.lr)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        videos, labels = videos.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+        with torch.no_grad():
+            inputs, targets = augment(videos, labels)
+        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+            logits = model(inputs)
+            loss = loss_fn(logits.float(), targets)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        state["step"] += 1
+        if not math.isfinite(loss.item()):
+            raise RuntimeError(f"loss became {loss.item()} at step {state['step']}: lower --lr")
+        hard = targets.argmax(1) if targets.ndim == 2 else targets
+        loss_sum += loss.item() * len(labels)
+        correct += (logits.argmax(1) == hard).sum().item()
+        seen += len(labels)
+        bar.set_postfix(loss=f"{loss_sum / seen:.3f}", lr=f"{lr:.4f}")
+    return {"train_loss": loss_sum / max(seen, 1), "train_acc": correct / max(seen, 1), "lr": lr}
+
+
+@torch.no_grad()
+def evaluate_clips(model: nn.Module, loader: DataLoader, transform: Callable[[torch.Tensor], torch.Tensor],
+                   device: torch.device, amp: bool, progress: bool = True) -> float:
+    """Top-1 accuracy over single clips."""
+    model.eval()
+    correct = total = 0
+    for videos, labels in tqdm(loader, desc="test clips", leave=False, disable=not progress):
+        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+            logits = model(transform(videos.to(device, non_blocking=True)))
+        correct += (logits.argmax(1).cpu() == labels).sum().item()
+        total += len(labels)
+    return correct / total
+
+
+@torch.no_grad()
+def evaluate_videos(model: nn.Module, loader: DataLoader, transform: Callable[[torch.Tensor], torch.Tensor],
+                    device: torch.device, amp: bool, progress: bool = True) -> float:
+    """Top-1 accuracy over videos: the softmax averaged over the K clips of each ``(B, K, T, C, H, W)`` item."""
+    model.eval()
+    correct = total = 0
+    for videos, labels in tqdm(loader, desc="test videos", leave=False, disable=not progress):
+        b, k = videos.shape[:2]
+        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+            logits = model(transform(videos.flatten(0, 1).to(device, non_blocking=True)))
+        probs = F.softmax(logits.float(), dim=1).view(b, k, -1).mean(1)
+        correct += (probs.argmax(1).cpu() == labels).sum().item()
+        total += b
+    return correct / total
+
+
+# -- checkpoints: tensors in safetensors, the rest in JSON ----------------------------------------------------------
+def save_checkpoint(out: Path, model: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
+                    state: dict) -> None:
+    """Write ``last.safetensors`` (weights, optimiser buffers, RNG) then ``last.json`` (the rest), atomically."""
+    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    opt = optimizer.state_dict()
+    for idx, buffers in opt["state"].items():
+        for name, value in buffers.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"optim.{idx}.{name}"] = value.detach().cpu().contiguous()
+    tensors["rng.cpu"] = torch.get_rng_state()
+    if torch.cuda.is_available():
+        for i, s in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"rng.cuda.{i}"] = s
+    tmp = out / "last.safetensors.tmp"
+    save_file(tensors, str(tmp))
+    os.replace(tmp, out / "last.safetensors")
+    meta = {"state": state, "param_groups": opt["param_groups"], "scaler": scaler.state_dict()}
+    tmp = out / "last.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=1))
+    os.replace(tmp, out / "last.json")
+
+
+def load_checkpoint(out: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
+                    scaler: torch.amp.GradScaler) -> dict:
+    """Restore what :func:`save_checkpoint` wrote and return the training state (epoch, step, history)."""
+    meta = json.loads((out / "last.json").read_text())
+    tensors = load_file(str(out / "last.safetensors"))
+    model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+    opt_state: dict[int, dict[str, torch.Tensor]] = {}
+    for k, v in tensors.items():
+        if k.startswith("optim."):
+            _, idx, name = k.split(".", 2)
+            opt_state.setdefault(int(idx), {})[name] = v
+    optimizer.load_state_dict({"state": opt_state, "param_groups": meta["param_groups"]})
+    scaler.load_state_dict(meta["scaler"])
+    torch.set_rng_state(tensors["rng.cpu"])
+    cuda_states = [tensors[k] for k in sorted(k for k in tensors if k.startswith("rng.cuda."))]
+    if cuda_states and torch.cuda.is_available() and len(cuda_states) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda_states)
+    return meta["state"]
+
+
+# -- main -----------------------------------------------------------------------------------------------------------
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    torch.manual_seed(args.seed)
+    device = resolve_device(args.device)
+    amp = device.type == "cuda" and not args.no_amp
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+
+    train_loader, test_loader, video_loader, classes = build_loaders(args)
+    num_classes = len(classes)
+    model = build_model(args.model, num_classes, args.pretrained).to(device)
+    augment, mixing = build_train_augment(args, num_classes, device)
+    eval_transform = build_eval_transform(args)
+    # soft (mixed) targets carry their own smoothing; hard labels get label smoothing here
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.0 if mixing else args.label_smoothing)
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+                                weight_decay=args.weight_decay)
+    scaler = torch.amp.GradScaler(device.type, enabled=amp)
+
+    state = {"epoch": 0, "step": 0, "history": []}
+    if args.resume and (out / "last.json").is_file():
+        state = load_checkpoint(out, model, optimizer, scaler)
+        print(f"resumed from {out / 'last.json'} after epoch {state['epoch']}")
+    print(f"{args.model} on {device} ({'AMP' if amp else 'fp32'}), {num_classes} classes, "
+          f"{len(train_loader.dataset)} train / {len(test_loader.dataset)} test videos, augment={args.augment}")
+
+    progress = not args.no_progress
+    while state["epoch"] < args.epochs:
+        t0 = time.perf_counter()
+        stats = train_one_epoch(model, train_loader, augment, loss_fn, optimizer, scaler, state, args, device, amp)
+        stats["test_clip_acc"] = evaluate_clips(model, test_loader, eval_transform, device, amp, progress)
+        state["epoch"] += 1
+        stats.update(epoch=state["epoch"], seconds=round(time.perf_counter() - t0, 2))
+        state["history"].append(stats)
+        save_checkpoint(out, model, optimizer, scaler, state)
+        print(f"epoch {state['epoch']}/{args.epochs}: loss {stats['train_loss']:.4f} train acc "
+              f"{stats['train_acc']:.4f} test clip acc {stats['test_clip_acc']:.4f} ({stats['seconds']:.0f}s)")
+
+    video_acc = evaluate_videos(model, video_loader, eval_transform, device, amp, progress)
+    results = {
+        "command": "python examples/ucf101_classifier.py " + " ".join(shlex.quote(a) for a in argv),
+        "model": args.model, "augment": args.augment, "fold": args.fold, "num_classes": num_classes,
+        "device": str(device) if device.type != "cuda" else torch.cuda.get_device_name(device),
+        "amp": amp, "torch": torch.__version__, "epochs": state["epoch"], "history": state["history"],
+        "test_clip_acc": state["history"][-1]["test_clip_acc"] if state["history"] else None,
+        "test_video_acc": video_acc, "eval_clips": args.eval_clips,
+        "wall_seconds": round(time.perf_counter() - start, 1),
+    }
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"video accuracy ({args.eval_clips} clips per video): {video_acc:.4f}; wrote {out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

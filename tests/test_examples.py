@@ -1,0 +1,274 @@
+"""The examples run end to end with tiny arguments: quickstart, the Moving MNIST ablation, the UCF-101 classifier."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(name: str):
+    """Import ``examples/<name>.py`` as a module (the examples folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- quickstart -------------------------------------------------------------------------------------------------------
+def test_quickstart_runs_and_gives_model_input_and_soft_labels():
+    videos, soft = load_example("quickstart").main()
+    assert videos.shape == (8, 3, 16, 112, 112) and videos.dtype == torch.float32
+    assert soft.shape == (8, 10)
+    torch.testing.assert_close(soft.sum(1), torch.ones(8))
+    # normalised: no longer in [0, 1]
+    assert videos.min() < 0 and videos.max() > 1
+
+
+def test_quickstart_is_short():
+    code = [ln for ln in (EXAMPLES / "quickstart.py").read_text().splitlines()
+            if ln.strip() and not ln.strip().startswith("#")]
+    assert len(code) <= 30, f"the quickstart should stay about 20 lines of code, got {len(code)}"
+
+
+# -- a tiny generator checkpoint with random (non-identity) weights, for the RCGAN paths -----------------------------
+@pytest.fixture(scope="module")
+def tiny_rcgan(tmp_path_factory):
+    from videoaug.gan.checkpoint import save_generator
+    from videoaug.gan.networks import Generator, GeneratorConfig
+
+    torch.manual_seed(0)
+    gen = Generator(GeneratorConfig(channels=1, num_classes=10, resolution=(16, 16), width=4, hidden=8,
+                                    embed_dim=4, z_dim=4, frame_noise_dim=2))
+    with torch.no_grad():  # an untrained generator is the identity: give it some random output
+        for p in gen.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    info = {"num_frames": 4, "steps": 0, "command": "tests/test_examples.py (random weights)",
+            "data": {"name": "none"}}
+    return save_generator(tmp_path_factory.mktemp("rcgan") / "tiny", gen, info)
+
+
+# -- ablation ---------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ablation():
+    return load_example("ablation_moving_mnist")
+
+
+def _quick_args(ablation, *extra):
+    args = ablation.build_parser().parse_args(["--quick", *extra])
+    ablation.apply_quick(args)
+    return args
+
+
+def test_few_shot_subset_has_n_per_class_and_is_nested(ablation):
+    args = _quick_args(ablation)
+    clips3, labels3 = ablation.few_shot_subset(3, 0, args)
+    clips1, labels1 = ablation.few_shot_subset(1, 0, args)
+    assert clips3.shape == (30, args.frames, 1, args.size, args.size) and clips3.dtype == torch.uint8
+    assert torch.bincount(labels3, minlength=10).tolist() == [3] * 10
+    assert torch.bincount(labels1, minlength=10).tolist() == [1] * 10
+    # nested: every N=1 clip is one of the N=3 clips of the same seed
+    for c in clips1:
+        assert any(torch.equal(c, d) for d in clips3)
+    other, _ = ablation.few_shot_subset(1, 1, args)
+    assert not torch.equal(other, clips1), "another seed should draw other clips"
+
+
+def test_pipelines_do_what_their_setting_says(ablation):
+    args = _quick_args(ablation)
+    clips, labels = ablation.few_shot_subset(1, 0, args)
+    torch.manual_seed(0)
+    x, y = ablation.build_pipeline("none", None)(clips, labels)
+    assert x.dtype == torch.float32 and torch.equal(y, labels)
+    torch.testing.assert_close(x, clips.float() / 255)
+    x, y = ablation.build_pipeline("classical", None)(clips, labels)
+    assert x.shape == clips.shape and torch.equal(y, labels) and not torch.allclose(x, clips.float() / 255)
+    x, y = ablation.build_pipeline("classical+mix", None)(clips, labels)
+    assert y.shape == (10, 10)
+    torch.testing.assert_close(y.sum(1), torch.ones(10))
+    with pytest.raises(ValueError, match="RCGAN"):
+        ablation.build_pipeline("all", None)
+
+
+def test_verdicts_compare_measured_means(ablation):
+    summary = {"10": {"none": {"mean": 0.5}, "classical": {"mean": 0.6}, "classical+mix": {"mean": 0.58},
+                      "classical+rcgan": {"mean": 0.65}, "all": {"mean": 0.61}}}
+    lines = ablation.verdicts(summary, "10")
+    assert "classical vs none: +10.0 points (target > +0.0): met" in lines[0]
+    assert "classical+mix vs classical: -2.0 points" in lines[1] and lines[1].endswith("NOT met")
+    assert lines[3].endswith("+3.0 points (target > +2.0): met")
+
+
+def test_ablation_quick_writes_json_and_markdown(ablation, tmp_path):
+    out_json, out_md = tmp_path / "results.json", tmp_path / "results.md"
+    out_md.write_text("old page\n<!-- notes -->\nhand-written notes stay\n")
+    argv = ["--quick", "--settings", "none", "classical", "classical+mix", "--seeds", "0", "1",
+            "--json", str(out_json), "--markdown", str(out_md)]
+    assert ablation.main(argv) == 0
+    report = json.loads(out_json.read_text())
+    assert len(report["runs"]) == 3 * 2
+    assert all(0.0 <= r["accuracy"] <= 1.0 for r in report["runs"])
+    s = report["summary"]["2"]
+    assert set(s) == {"none", "classical", "classical+mix"}
+    for v in s.values():
+        assert len(v["accuracies"]) == 2 and v["std"] >= 0
+        assert v["mean"] == pytest.approx(sum(v["accuracies"]) / 2)
+    assert report["command"].startswith("python examples/ablation_moving_mnist.py --quick")
+    assert report["device"].startswith("cpu") and report["wall_seconds"] > 0
+    md = out_md.read_text()
+    assert "| classical+mix |" in md and report["command"] in md and "±" in md
+    assert "old page" not in md and md.rstrip().endswith("hand-written notes stay")
+
+
+def test_ablation_runs_are_reproducible(ablation):
+    args = _quick_args(ablation)
+    train = ablation.few_shot_subset(2, 0, args)
+    test = ablation.test_set(args)
+    pipe = ablation.build_pipeline("classical+mix", None)
+    a = ablation.train_and_test(train, test, pipe, 0, args)
+    b = ablation.train_and_test(train, test, pipe, 0, args)
+    assert a == b
+
+
+# -- UCF-101 classifier -----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ucf():
+    return load_example("ucf101_classifier")
+
+
+@pytest.fixture(scope="module")
+def ucf_tree(tmp_path_factory):
+    from videos import make_ucf_tree
+
+    return make_ucf_tree(tmp_path_factory.mktemp("ucf"), groups=3, clips=2, num_frames=12)
+
+
+def _ucf_argv(tree, out, *extra):
+    videos, splits = tree
+    return ["--root", str(videos), "--splits", str(splits), "--out", str(out), "--model", "small",
+            "--frames", "4", "--stride", "1", "--resize", "40", "48", "--crop", "32", "--batch-size", "4",
+            "--eval-clips", "2", "--workers", "0", "--lr", "0.01", "--no-progress", *extra]
+
+
+def _check_results(results, epochs, augment):
+    assert results["augment"] == augment and results["model"] == "small" and results["num_classes"] == 3
+    assert results["device"] == "cpu" and results["amp"] is False
+    assert [h["epoch"] for h in results["history"]] == list(range(1, epochs + 1))
+    for h in results["history"]:
+        assert math.isfinite(h["train_loss"]) and h["train_loss"] > 0
+        assert 0.0 <= h["train_acc"] <= 1.0 and 0.0 <= h["test_clip_acc"] <= 1.0
+        assert h["lr"] > 0
+    # fold 1 tests on group 1: 3 classes x 2 clips, so accuracies are multiples of 1/6
+    for acc in (results["test_clip_acc"], results["test_video_acc"]):
+        assert 0.0 <= acc <= 1.0 and (acc * 6) == pytest.approx(round(acc * 6))
+    assert results["eval_clips"] == 2 and results["wall_seconds"] > 0
+
+
+@pytest.mark.parametrize("augment", ["classical", "mix"])
+def test_ucf101_classifier_trains_one_epoch_and_writes_results(ucf, ucf_tree, tmp_path, augment):
+    out = tmp_path / "run"
+    assert ucf.main(_ucf_argv(ucf_tree, out, "--epochs", "1", "--augment", augment)) == 0
+    results = json.loads((out / "results.json").read_text())
+    _check_results(results, 1, augment)
+    assert results["command"].startswith("python examples/ucf101_classifier.py --root")
+    assert (out / "last.safetensors").is_file() and (out / "last.json").is_file()
+
+
+def test_ucf101_classifier_resumes_where_it_stopped(ucf, ucf_tree, tmp_path):
+    out = tmp_path / "run"
+    assert ucf.main(_ucf_argv(ucf_tree, out, "--epochs", "1", "--augment", "none")) == 0
+    first = json.loads((out / "last.json").read_text())
+    assert first["state"]["epoch"] == 1 and first["state"]["step"] == 3  # 12 training videos, batch 4
+    assert ucf.main(_ucf_argv(ucf_tree, out, "--epochs", "2", "--augment", "none", "--resume")) == 0
+    results = json.loads((out / "results.json").read_text())
+    _check_results(results, 2, "none")
+    assert results["history"][0] == first["state"]["history"][0]  # epoch 1 was not run again
+    assert json.loads((out / "last.json").read_text())["state"]["step"] == 6
+
+
+def test_ucf101_checkpoint_round_trip_restores_model_and_optimizer(ucf, tmp_path):
+    torch.manual_seed(0)
+    model = ucf.build_model("small", 3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(torch.rand(2, 3, 4, 16, 16)).sum().backward()
+    opt.step()
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    state = {"epoch": 3, "step": 7, "history": [{"epoch": 1}]}
+    ucf.save_checkpoint(tmp_path, model, opt, scaler, state)
+    torch.manual_seed(1)
+    model2 = ucf.build_model("small", 3)
+    opt2 = torch.optim.SGD(model2.parameters(), lr=0.5, momentum=0.9)
+    assert ucf.load_checkpoint(tmp_path, model2, opt2, scaler) == state
+    for (k, a), b in zip(model.state_dict().items(), model2.state_dict().values(), strict=True):
+        assert torch.equal(a, b), k
+    s1, s2 = opt.state_dict(), opt2.state_dict()
+    assert s2["param_groups"] == s1["param_groups"]
+    for i, buf in s1["state"].items():
+        assert torch.equal(buf["momentum_buffer"], s2["state"][i]["momentum_buffer"])
+
+
+@pytest.mark.parametrize("name", ["r3d_18", "r2plus1d_18", "mc3_18"])
+def test_ucf101_models_take_cthw_clips(ucf, name):
+    model = ucf.build_model(name, 5).eval()
+    with torch.no_grad():
+        assert model(torch.rand(1, 3, 4, 32, 32)).shape == (1, 5)
+
+
+def test_ucf101_pretrained_from_local_file_reinitialises_a_mismatched_head(ucf, tmp_path):
+    from safetensors.torch import save_file
+
+    source = ucf.build_model("small", 7)
+    save_file({k: v.contiguous() for k, v in source.state_dict().items()}, str(tmp_path / "w.safetensors"))
+    model = ucf.build_model("small", 3, pretrained=str(tmp_path / "w.safetensors"))
+    for k, v in model.state_dict().items():
+        if not k.startswith("net.head."):
+            assert torch.equal(v, source.state_dict()[k]), k
+    torch.save({"bogus.weight": torch.zeros(1)}, tmp_path / "bad.pth")
+    with pytest.raises(ValueError, match="does not"):
+        ucf.build_model("small", 3, pretrained=str(tmp_path / "bad.pth"))
+    with pytest.raises(FileNotFoundError):
+        ucf.build_model("small", 3, pretrained=str(tmp_path / "missing.safetensors"))
+
+
+def test_cosine_lr_warms_up_then_decays_to_zero(ucf):
+    lrs = [ucf.cosine_lr(s, 100, 10, 0.1) for s in range(101)]
+    assert lrs[0] == pytest.approx(0.01) and lrs[9] == pytest.approx(0.1)
+    assert all(a >= b for a, b in zip(lrs[9:], lrs[10:], strict=False))
+    assert lrs[55] == pytest.approx(0.05) and lrs[100] == pytest.approx(0.0)
+
+
+def test_ablation_quick_with_rcgan_settings(ablation, tiny_rcgan, tmp_path):
+    argv = ["--quick", "--settings", "classical+rcgan", "all", "--rcgan-checkpoint", str(tiny_rcgan),
+            "--json", str(tmp_path / "r.json"), "--markdown", str(tmp_path / "r.md")]
+    assert ablation.main(argv) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert set(report["summary"]["2"]) == {"classical+rcgan", "all"}
+    assert report["rcgan"] == str(tiny_rcgan)
+    assert str(tiny_rcgan) in (tmp_path / "r.md").read_text()
+
+
+def test_ablation_rcgan_pipeline_changes_clips_and_keeps_labels(ablation, tiny_rcgan):
+    args = _quick_args(ablation, "--rcgan-checkpoint", str(tiny_rcgan))
+    args.rcgan_p = 1.0
+    clips, labels = ablation.few_shot_subset(1, 0, args)
+    x, y = ablation.build_pipeline("classical+rcgan", ablation.load_rcgan(args))(clips, labels)
+    assert torch.equal(y, labels) and x.shape == clips.shape
+    torch.manual_seed(0)
+    rc, _ = ablation.load_rcgan(args)(clips, labels)
+    assert rc.dtype == torch.uint8 and not torch.equal(rc, clips)
+
+
+def test_ucf101_classifier_with_rcgan_on_rgb_clips(ucf, ucf_tree, tiny_rcgan, tmp_path):
+    # a 1-channel, 10-class generator on 3-class RGB clips: run unconditioned, on the luminance (RCGANAugment's rule)
+    out = tmp_path / "run"
+    argv = _ucf_argv(ucf_tree, out, "--epochs", "1", "--augment", "all", "--rcgan-checkpoint", str(tiny_rcgan))
+    assert ucf.main(argv) == 0
+    _check_results(json.loads((out / "results.json").read_text()), 1, "all")
