@@ -1,7 +1,7 @@
 """What is each augmentation worth with few labels? An ablation on labelled Moving MNIST.
 
-A small 3-D CNN (videoaug's reference classifier) is trained on ``N`` clips per class (default ``N`` = 10 and 50)
-and tested on a fixed held-out set of clips whose digit images it never saw (``split="test"``), under five
+A small 3-D CNN (videoaug's reference classifier) is trained on ``N`` clips per class (default ``N`` = 10 and
+50) and tested on a fixed held-out set of clips whose digit images it never saw (``split="test"``), under five
 settings, each with several seeds:
 
 - ``none``: the clips as they are;
@@ -9,16 +9,16 @@ settings, each with several seeds:
   contrast), ``TemporalReverse`` and ``RandomTubeErasing``; no flips, a mirrored digit is not a digit;
 - ``classical+mix``: then MixUp or *temporal* CutMix on the batch. Temporal cuts, because a spatial box pasted
   from the partner clip is mostly empty background on Moving MNIST, while its soft label says otherwise;
-- ``classical+rcgan``: the RCGAN generator (``RCGANAugment``, checkpoint ``--rcgan-checkpoint``) first replaces
-  clips by generated variants of the same class, then the classical transforms;
+- ``classical+rcgan``: the RCGAN generator (``RCGANAugment``, checkpoint ``--rcgan-checkpoint``) first
+  replaces clips by generated variants of the same class, then the classical transforms;
 - ``all``: RCGAN, classical and mixing.
 
 Every run of one seed uses the same training clips, initial weights and batch order, so settings are compared
 in pairs. Every run trains for the same number of optimiser steps (AdamW, one-cycle learning rate); the test
-accuracy of the last step is reported (no early stopping on the test set). The script prints a table and writes
-``--json`` and ``--markdown`` (``docs/results.md``): mean ± std over seeds per setting and ``N``, the command,
-the device and the wall time. Notes written by hand below the line ``<!-- notes -->`` of an existing markdown
-file are kept.
+accuracy of the last step is reported (no early stopping on the test set). The script prints a table and
+writes ``--json`` and ``--markdown`` (``docs/results.md``): mean ± std over seeds per setting and ``N``, the
+command, the device and the wall time. Notes written by hand below the line ``<!-- notes -->`` of an existing
+markdown file are kept.
 
 Run (about an hour on a 2-core CPU; ``--quick`` runs in seconds, for tests)::
 
@@ -90,14 +90,14 @@ def apply_quick(args: argparse.Namespace) -> None:
     args.width, args.frames, args.size, args.test_samples = 2, 4, 16, 40
 
 
-# -- data -----------------------------------------------------------------------------------------------------------
+# -- data ----------------------------------------------------------------------------------------------------
 def _stack(ds: MovingMNIST, indices: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
     clips, labels = zip(*(ds[i] for i in indices), strict=True)
     return torch.stack(clips), torch.tensor(labels)
 
 
 def few_shot_subset(n: int, seed: int, args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first ``n`` clips of each class of the training stream with this seed: uint8 ``(10 n, T, 1, S, S)``.
+    """The first ``n`` clips of each class of the training stream of this seed: uint8 ``(10 n, T, 1, S, S)``.
 
     The subsets are nested: the clips for ``n = 10`` are among those for ``n = 50`` of the same seed.
     """
@@ -120,12 +120,12 @@ def test_set(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor]:
     return _stack(ds, range(len(ds)))
 
 
-# -- augmentation ---------------------------------------------------------------------------------------------------
+# -- augmentation --------------------------------------------------------------------------------------------
 Pipeline = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
 def build_pipeline(setting: str, rcgan: torch.nn.Module | None) -> Pipeline:
-    """``(uint8 clips (B, T, 1, S, S), labels (B,)) -> (float clips in [0, 1], labels (B,) or soft (B, 10))``."""
+    """``(uint8 clips (B, T, 1, S, S), labels (B,))`` -> ``(floats in [0, 1], labels or soft labels)``."""
     steps = SETTINGS[setting]
     classical = v2.Compose([
         VT.RandomAffine(degrees=15, translate=(0.1, 0.1), scale=(0.85, 1.15)),
@@ -155,10 +155,11 @@ def build_pipeline(setting: str, rcgan: torch.nn.Module | None) -> Pipeline:
 def load_rcgan(args: argparse.Namespace) -> torch.nn.Module:
     from videoaug.gan.augment import RCGANAugment
 
-    return RCGANAugment(args.rcgan_checkpoint, p=args.rcgan_p, strength=args.rcgan_strength, device=args.device)
+    return RCGANAugment(args.rcgan_checkpoint, p=args.rcgan_p, strength=args.rcgan_strength,
+                        device=args.device)
 
 
-# -- one run --------------------------------------------------------------------------------------------------------
+# -- one run -------------------------------------------------------------------------------------------------
 @torch.no_grad()
 def accuracy(model: torch.nn.Module, clips: torch.Tensor, labels: torch.Tensor, device: str,
              chunk: int = 250) -> float:
@@ -197,9 +198,9 @@ def train_and_test(train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.T
     return accuracy(model, *test, args.device)
 
 
-# -- report ---------------------------------------------------------------------------------------------------------
+# -- report --------------------------------------------------------------------------------------------------
 def summarise(runs: list[dict]) -> dict[str, dict[str, dict]]:
-    """``{str(N): {setting: {"mean", "std", "accuracies"}}}``; std is the sample std over seeds (0 for one)."""
+    """``{str(N): {setting: {"mean", "std", "accuracies"}}}``; ``std``: sample std over seeds (0 for one)."""
     out: dict[str, dict[str, dict]] = {}
     for r in runs:
         out.setdefault(str(r["n_per_class"]), {}).setdefault(r["setting"], {"accuracies": []})
@@ -252,10 +253,11 @@ def write_markdown(path: Path, report: dict) -> None:
         "",
         "Written by `examples/ablation_moving_mnist.py`; the figures are as measured, not edited.",
         "",
-        f"Test accuracy (%) on {cfg['test_samples']} held-out labelled Moving MNIST clips (digit images never "
-        f"seen in training), mean ± std over seeds {cfg['seeds']}. The classifier is videoaug's reference 3-D "
-        f"CNN (width {cfg['width']}, {report['parameters']} parameters) trained for {cfg['steps']} steps of "
-        f"batch {cfg['batch_size']} on N clips per class ({cfg['frames']} frames, {cfg['size']}x{cfg['size']}).",
+        f"Test accuracy (%) on {cfg['test_samples']} held-out labelled Moving MNIST clips (digit images "
+        f"never seen in training), mean ± std over seeds {cfg['seeds']}. The classifier is videoaug's "
+        f"reference 3-D CNN (width {cfg['width']}, {report['parameters']} parameters) trained for "
+        f"{cfg['steps']} steps of batch {cfg['batch_size']} on N clips per class ({cfg['frames']} frames, "
+        f"{cfg['size']}x{cfg['size']}).",
         "",
         table(report["summary"], cfg["settings"]),
         "",
@@ -274,7 +276,7 @@ def write_markdown(path: Path, report: dict) -> None:
     path.write_text("\n".join(lines) + (notes if notes else "\n"))
 
 
-# -- main -----------------------------------------------------------------------------------------------------------
+# -- main ----------------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
@@ -287,8 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rcgan = load_rcgan(args) if needs_rcgan else None
     test = test_set(args)
     print(f"test set: {len(test[0])} clips; {len(args.settings)} settings x {len(args.n_per_class)} N x "
-          f"{len(args.seeds)} seeds, {args.steps} steps each, on {args.device} with {torch.get_num_threads()} "
-          "threads", flush=True)
+          f"{len(args.seeds)} seeds, {args.steps} steps each, on {args.device} with "
+          f"{torch.get_num_threads()} threads", flush=True)
 
     runs = []
     for seed in args.seeds:

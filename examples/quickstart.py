@@ -1,5 +1,5 @@
-"""Quickstart: videoaug transforms compose like torchvision's v2 transforms, but work on a whole batch of clips
-and draw their random parameters per clip (the same on every frame of a clip)."""
+"""Quickstart: videoaug transforms compose like torchvision's v2 transforms, but work on a whole batch of
+clips and draw their random parameters per clip (the same on every frame of a clip)."""
 
 import torch
 from torchvision.transforms import v2

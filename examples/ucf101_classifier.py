@@ -1,22 +1,23 @@
 """Train and evaluate a 3-D ResNet on UCF-101 with videoaug augmentation.
 
 The recipe is the usual one for clip classifiers trained on UCF-101 (as in torchvision's video classification
-reference): 16-frame clips decoded at 128x171, 112x112 crops, SGD with momentum and a cosine learning rate with
-linear warm-up, label smoothing when the labels are not mixed, mixed precision on CUDA. What it adds is videoaug:
+reference): 16-frame clips decoded at 128x171, 112x112 crops, SGD with momentum and a cosine learning rate
+with linear warm-up, label smoothing when the labels are not mixed, mixed precision on CUDA. What it adds is
+videoaug:
 
 - ``--augment none``: a centre crop, nothing random (the baseline);
-- ``--augment classical``: per-clip ``RandomResizedCrop``, ``RandomHorizontalFlip``, ``ColorJitter(p=0.8)`` and
-  ``RandomTubeErasing`` on the batch;
+- ``--augment classical``: per-clip ``RandomResizedCrop``, ``RandomHorizontalFlip``, ``ColorJitter(p=0.8)``
+  and ``RandomTubeErasing`` on the batch;
 - ``--augment mix``: the centre crop, then MixUp or spatio-temporal CutMix (VideoMix) on the batch;
-- ``--augment rcgan``: the centre crop, then the RCGAN generator (``--rcgan-checkpoint``, one you trained on your
-  own videos with ``videoaug fit``) replacing clips by generated variants of the same class;
-- ``--augment all``: classical, RCGAN, then mixing.
+- ``--augment rcgan``: the centre crop, then the RCGAN generator (``--rcgan-checkpoint``, one you trained on
+  your own videos with ``videoaug fit``) replacing clips by generated variants of the same class;
+- ``--augment all``: the classical crop, RCGAN, the other classical ops, then mixing.
 
 Clips are decoded in DataLoader workers (uint8, short side 128) and augmented *as a batch* on the training
-device: on the GPU when CUDA is there, else on the CPU. Every epoch reports the clip accuracy on the test split
-(one centre clip per video); at the end, the video accuracy averages the softmax of ``--eval-clips`` clips spread
-over each test video. Checkpoints (safetensors for tensors, JSON for the rest, no pickle) are written after every
-epoch; ``--resume`` continues from the last one. Results go to ``<out>/results.json``.
+device: on the GPU when CUDA is there, else on the CPU. Every epoch reports the clip accuracy on the test
+split (one centre clip per video); at the end, the video accuracy averages the softmax of ``--eval-clips``
+clips spread over each test video. Checkpoints (safetensors for tensors, JSON for the rest, no pickle) are
+written after every epoch; ``--resume`` continues from the last one. Results go to ``<out>/results.json``.
 
 Example (UCF-101 from https://www.crcv.ucf.edu/data/UCF101.php, split archive unpacked beside it)::
 
@@ -24,8 +25,7 @@ Example (UCF-101 from https://www.crcv.ucf.edu/data/UCF101.php, split archive un
         --model r3d_18 --augment all --rcgan-checkpoint checkpoints/ucf101 --epochs 45 --out runs/r3d18-all
 
 Pretrained weights are only read from a local file (``--pretrained r3d_18.safetensors``); this script never
-downloads anything. A classifier head whose shape does not match the number of classes is re-initialised.
-"""
+downloads anything. A classifier head whose shape does not match the number of classes is re-initialised."""
 
 from __future__ import annotations
 
@@ -60,20 +60,22 @@ AUGMENTS = ("none", "classical", "mix", "rcgan", "all")
 MODELS = ("r3d_18", "r2plus1d_18", "mc3_18", "small")
 
 
-# -- command line ---------------------------------------------------------------------------------------------------
+# -- command line --------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description="Train a 3-D ResNet on UCF-101 with videoaug augmentation.")
     p.add_argument("--root", required=True, help="folder with the UCF-101 videos (one sub-folder per class)")
-    p.add_argument("--splits", required=True, help="folder with classInd.txt, trainlist0N.txt, testlist0N.txt")
+    p.add_argument("--splits", required=True,
+                   help="folder with classInd.txt, trainlist0N.txt, testlist0N.txt")
     p.add_argument("--fold", type=int, default=1, choices=(1, 2, 3), help="official split")
     p.add_argument("--out", default="runs/ucf101", help="output folder: checkpoints and results.json")
     p.add_argument("--model", default="r3d_18", choices=MODELS,
                    help="torchvision video ResNet; 'small' is videoaug's 0.3 M-parameter reference 3-D CNN")
-    p.add_argument("--pretrained", default=None, help="local weights file (.safetensors, or a .pth state dict "
-                   "read with torch.load(weights_only=True)); nothing is downloaded")
+    p.add_argument("--pretrained", default=None,
+                   help="local weights file (.safetensors, or a .pth state dict read with "
+                   "torch.load(weights_only=True)); nothing is downloaded")
     p.add_argument("--augment", default="classical", choices=AUGMENTS)
     p.add_argument("--rcgan-checkpoint", default="moving_mnist",
-                   help="generator for --augment rcgan|all: a folder made by `videoaug fit`, or a shipped name")
+                   help="generator for --augment rcgan|all: a `videoaug fit` folder or a shipped name")
     p.add_argument("--rcgan-p", type=float, default=0.5, help="probability that a clip is replaced")
     p.add_argument("--rcgan-strength", type=float, default=1.0)
     p.add_argument("--frames", type=int, default=16, help="frames per clip")
@@ -99,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-# -- model ----------------------------------------------------------------------------------------------------------
+# -- model ---------------------------------------------------------------------------------------------------
 class _SmallNet(nn.Module):
     """videoaug's reference 3-D CNN behind the ``(B, C, T, H, W)`` interface of torchvision's video models."""
 
@@ -125,7 +127,7 @@ def build_model(name: str, num_classes: int, pretrained: str | None = None) -> n
 
 
 def load_pretrained(model: nn.Module, path: str) -> None:
-    """Load a state dict from ``path`` (safetensors, or a tensor-only ``.pth``), skipping a mismatched head."""
+    """Load a state dict from ``path`` (safetensors or a tensor-only ``.pth``), skipping a mismatched head."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"--pretrained: expected a weights file, {path} not found")
     if path.endswith(".safetensors"):
@@ -146,14 +148,15 @@ def load_pretrained(model: nn.Module, path: str) -> None:
     print(f"loaded {len(state)} tensors from {path}; re-initialised: {missing or 'none'}")
 
 
-# -- data -----------------------------------------------------------------------------------------------------------
+# -- data ----------------------------------------------------------------------------------------------------
 def build_loaders(args: argparse.Namespace) -> tuple[DataLoader, DataLoader, DataLoader, list[str]]:
-    """Train loader (random clip per video), test loader (centre clip) and video loader (K clips per video)."""
+    """Train loader (random clip per video), test loader (centre clip), video loader (K clips per video)."""
     common = {"root": args.root, "split_dir": args.splits, "fold": args.fold, "num_frames": args.frames,
               "stride": args.stride, "size": tuple(args.resize)}
     train = UCF101(train=True, sampling="dense", **common)  # a random window of frames `stride` apart
     test = UCF101(train=False, sampling="center", **common)  # the centred window
-    videos = UCF101(train=False, sampling="center", num_clips=args.eval_clips, **common)  # K windows, evenly spaced
+    # K windows, evenly spaced from the first to the last possible start
+    videos = UCF101(train=False, sampling="center", num_clips=args.eval_clips, **common)
     loader = {"num_workers": args.workers, "pin_memory": torch.cuda.is_available(),
               "persistent_workers": False}
     g = torch.Generator().manual_seed(args.seed)
@@ -164,7 +167,7 @@ def build_loaders(args: argparse.Namespace) -> tuple[DataLoader, DataLoader, Dat
     return train_loader, test_loader, video_loader, list(train.classes)
 
 
-# -- augmentation on the batch --------------------------------------------------------------------------------------
+# -- augmentation on the batch -------------------------------------------------------------------------------
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
@@ -181,12 +184,14 @@ def build_train_augment(args: argparse.Namespace, num_classes: int,
     crop = VT.RandomResizedCrop(args.crop, scale=(0.25, 1.0)) if classical else VT.CenterCrop(args.crop)
     after = []
     if classical:
-        after = [VT.RandomHorizontalFlip(), VT.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8), VT.RandomTubeErasing(p=0.25)]
+        after = [VT.RandomHorizontalFlip(), VT.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8),
+                 VT.RandomTubeErasing(p=0.25)]
     rcgan = None
     if use_rcgan:
         from videoaug.gan.augment import RCGANAugment
 
-        rcgan = RCGANAugment(args.rcgan_checkpoint, p=args.rcgan_p, strength=args.rcgan_strength, device=device)
+        rcgan = RCGANAugment(args.rcgan_checkpoint, p=args.rcgan_p, strength=args.rcgan_strength,
+                             device="auto")  # runs where the batch is
     mix = None
     if mixing:
         mix = RandomMix([MixUp(alpha=0.8, num_classes=num_classes, mode="elem"),
@@ -209,7 +214,8 @@ def build_train_augment(args: argparse.Namespace, num_classes: int,
     return augment, mixing
 
 
-def _apply_rcgan(rcgan: nn.Module, videos: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+def _apply_rcgan(rcgan: nn.Module, videos: torch.Tensor, labels: torch.Tensor,
+                 num_classes: int) -> torch.Tensor:
     """Condition on the labels when the generator knows these classes, else use its "no label" entry."""
     if getattr(rcgan, "num_classes", None) == num_classes:
         videos, _ = rcgan(videos, labels)
@@ -219,11 +225,11 @@ def _apply_rcgan(rcgan: nn.Module, videos: torch.Tensor, labels: torch.Tensor, n
 
 def build_eval_transform(args: argparse.Namespace) -> Callable[[torch.Tensor], torch.Tensor]:
     """uint8 ``(B, T, C, H, W)`` -> normalised float ``(B, C, T, crop, crop)``, deterministic."""
-    return v2.Compose([VT.CenterCrop(args.crop), VT.ToDtype(torch.float32, scale=True), VT.Normalize(MEAN, STD),
-                       VT.ToCTHW()])
+    return v2.Compose([VT.CenterCrop(args.crop), VT.ToDtype(torch.float32, scale=True),
+                       VT.Normalize(MEAN, STD), VT.ToCTHW()])
 
 
-# -- training and evaluation ----------------------------------------------------------------------------------------
+# -- training and evaluation ---------------------------------------------------------------------------------
 def cosine_lr(step: int, total: int, warmup: int, peak: float) -> float:
     """Linear warm-up to ``peak`` over ``warmup`` steps, then a cosine decay to 0 at ``total``."""
     if step < warmup:
@@ -232,7 +238,7 @@ def cosine_lr(step: int, total: int, warmup: int, peak: float) -> float:
     return 0.5 * peak * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
 
-def train_one_epoch(model: nn.Module, loader: DataLoader, augment: Callable[[torch.Tensor, torch.Tensor], Batch],
+def train_one_epoch(model: nn.Module, loader: DataLoader, augment: Callable[..., Batch],
                     loss_fn: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
                     state: dict, args: argparse.Namespace, device: torch.device, amp: bool) -> dict:
     """One pass over ``loader``; ``state["step"]`` counts optimiser steps across epochs (for the schedule)."""
@@ -287,7 +293,7 @@ def evaluate_clips(model: nn.Module, loader: DataLoader, transform: Callable[[to
 @torch.no_grad()
 def evaluate_videos(model: nn.Module, loader: DataLoader, transform: Callable[[torch.Tensor], torch.Tensor],
                     device: torch.device, amp: bool, progress: bool = True) -> float:
-    """Top-1 accuracy over videos: the softmax averaged over the K clips of each ``(B, K, T, C, H, W)`` item."""
+    """Top-1 accuracy over videos: softmax averaged over the K clips of each ``(B, K, T, C, H, W)`` item."""
     model.eval()
     correct = total = 0
     for videos, labels in tqdm(loader, desc="test videos", leave=False, disable=not progress):
@@ -300,10 +306,10 @@ def evaluate_videos(model: nn.Module, loader: DataLoader, transform: Callable[[t
     return correct / total
 
 
-# -- checkpoints: tensors in safetensors, the rest in JSON ----------------------------------------------------------
-def save_checkpoint(out: Path, model: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
-                    state: dict) -> None:
-    """Write ``last.safetensors`` (weights, optimiser buffers, RNG) then ``last.json`` (the rest), atomically."""
+# -- checkpoints: tensors in safetensors, the rest in JSON ---------------------------------------------------
+def save_checkpoint(out: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
+                    scaler: torch.amp.GradScaler, state: dict) -> None:
+    """Write ``last.safetensors`` (weights, optimiser buffers, RNG), then ``last.json`` (the rest)."""
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     opt = optimizer.state_dict()
     for idx, buffers in opt["state"].items():
@@ -343,7 +349,7 @@ def load_checkpoint(out: Path, model: nn.Module, optimizer: torch.optim.Optimize
     return meta["state"]
 
 
-# -- main -----------------------------------------------------------------------------------------------------------
+# -- main ----------------------------------------------------------------------------------------------------
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -376,19 +382,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         state = load_checkpoint(out, model, optimizer, scaler)
         print(f"resumed from {out / 'last.json'} after epoch {state['epoch']}")
     print(f"{args.model} on {device} ({'AMP' if amp else 'fp32'}), {num_classes} classes, "
-          f"{len(train_loader.dataset)} train / {len(test_loader.dataset)} test videos, augment={args.augment}")
+          f"{len(train_loader.dataset)} train / {len(test_loader.dataset)} test videos, "
+          f"augment={args.augment}")
 
     progress = not args.no_progress
     while state["epoch"] < args.epochs:
         t0 = time.perf_counter()
-        stats = train_one_epoch(model, train_loader, augment, loss_fn, optimizer, scaler, state, args, device, amp)
+        stats = train_one_epoch(model, train_loader, augment, loss_fn, optimizer, scaler, state, args, device,
+                                amp)
         stats["test_clip_acc"] = evaluate_clips(model, test_loader, eval_transform, device, amp, progress)
         state["epoch"] += 1
         stats.update(epoch=state["epoch"], seconds=round(time.perf_counter() - t0, 2))
         state["history"].append(stats)
         save_checkpoint(out, model, optimizer, scaler, state)
-        print(f"epoch {state['epoch']}/{args.epochs}: loss {stats['train_loss']:.4f} train acc "
-              f"{stats['train_acc']:.4f} test clip acc {stats['test_clip_acc']:.4f} ({stats['seconds']:.0f}s)")
+        print(f"epoch {state['epoch']}/{args.epochs}: loss {stats['train_loss']:.4f}, train acc "
+              f"{stats['train_acc']:.4f}, test clip acc {stats['test_clip_acc']:.4f} "
+              f"({stats['seconds']:.0f}s)")
 
     video_acc = evaluate_videos(model, video_loader, eval_transform, device, amp, progress)
     results = {
@@ -401,7 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "wall_seconds": round(time.perf_counter() - start, 1),
     }
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"video accuracy ({args.eval_clips} clips per video): {video_acc:.4f}; wrote {out / 'results.json'}")
+    print(f"video accuracy ({args.eval_clips} clips per video): {video_acc:.4f}; "
+          f"wrote {out / 'results.json'}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The examples run end to end with tiny arguments: quickstart, the Moving MNIST ablation, the UCF-101 classifier."""
+"""The examples run end to end with tiny arguments: quickstart, Moving MNIST ablation, UCF-101 classifier."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def load_example(name: str):
     return module
 
 
-# -- quickstart -------------------------------------------------------------------------------------------------------
+# -- quickstart ----------------------------------------------------------------------------------------------
 def test_quickstart_runs_and_gives_model_input_and_soft_labels():
     videos, soft = load_example("quickstart").main()
     assert videos.shape == (8, 3, 16, 112, 112) and videos.dtype == torch.float32
@@ -39,7 +39,7 @@ def test_quickstart_is_short():
     assert len(code) <= 30, f"the quickstart should stay about 20 lines of code, got {len(code)}"
 
 
-# -- a tiny generator checkpoint with random (non-identity) weights, for the RCGAN paths -----------------------------
+# -- a tiny generator checkpoint with random (non-identity) weights, for the RCGAN paths ---------------------
 @pytest.fixture(scope="module")
 def tiny_rcgan(tmp_path_factory):
     from videoaug.gan.checkpoint import save_generator
@@ -56,7 +56,7 @@ def tiny_rcgan(tmp_path_factory):
     return save_generator(tmp_path_factory.mktemp("rcgan") / "tiny", gen, info)
 
 
-# -- ablation ---------------------------------------------------------------------------------------------------------
+# -- ablation ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def ablation():
     return load_example("ablation_moving_mnist")
@@ -138,7 +138,7 @@ def test_ablation_runs_are_reproducible(ablation):
     assert a == b
 
 
-# -- UCF-101 classifier -----------------------------------------------------------------------------------------------
+# -- UCF-101 classifier --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def ucf():
     return load_example("ucf101_classifier")
@@ -267,8 +267,9 @@ def test_ablation_rcgan_pipeline_changes_clips_and_keeps_labels(ablation, tiny_r
 
 
 def test_ucf101_classifier_with_rcgan_on_rgb_clips(ucf, ucf_tree, tiny_rcgan, tmp_path):
-    # a 1-channel, 10-class generator on 3-class RGB clips: run unconditioned, on the luminance (RCGANAugment's rule)
+    # a 1-channel, 10-class generator on 3-class RGB clips: runs unconditioned, on the luminance
     out = tmp_path / "run"
-    argv = _ucf_argv(ucf_tree, out, "--epochs", "1", "--augment", "all", "--rcgan-checkpoint", str(tiny_rcgan))
+    argv = _ucf_argv(ucf_tree, out, "--epochs", "1", "--augment", "all",
+                     "--rcgan-checkpoint", str(tiny_rcgan))
     assert ucf.main(argv) == 0
     _check_results(json.loads((out / "results.json").read_text()), 1, "all")
