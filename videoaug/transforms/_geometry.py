@@ -1,1 +1,553 @@
-__all__: list[str] = []
+"""Spatial transforms: crops, resizes, flips and warps, drawn per clip and shared by all frames of a clip.
+
+Kernels in :mod:`videoaug.functional._geometry`. Names and arguments follow torchvision's ``v2`` transforms;
+where the semantics differ it is said in the class docstring. The differences that hold for all of them:
+
+- parameters are drawn per clip of a batch (torchvision draws one set per call, so every clip of a 5-D batch
+  gets the same crop); each clip of a batch gets its own ``p`` draw (torchvision's ``p``, where it has one,
+  is drawn once per call);
+- a crop larger than the frame raises ``ValueError`` naming both sizes (torchvision's ``CenterCrop`` pads
+  silently); use ``RandomCrop(pad_if_needed=True)`` to pad;
+- ``fill`` is a number or one number per channel, in the input's value range (255 is white for uint8, 1.0 for
+  float), as torchvision's tensor kernels read it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torchvision.transforms import InterpolationMode
+
+from .. import functional as F
+from ._base import RandomVideoTransform, VideoShape, VideoTransform
+
+__all__ = [
+    "RandomResizedCrop",
+    "RandomCrop",
+    "CenterCrop",
+    "Resize",
+    "RandomShortSideScale",
+    "RandomHorizontalFlip",
+    "RandomRotation",
+    "RandomAffine",
+    "RandomPerspective",
+]
+
+Size = int | Sequence[int]
+Fill = float | Sequence[float] | None
+
+
+def _size_pair(size: Size, name: str = "size") -> tuple[int, int]:
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        size = (int(size), int(size))
+    elif isinstance(size, Sequence) and len(size) == 1:
+        size = (int(size[0]), int(size[0]))
+    ok = isinstance(size, Sequence) and len(size) == 2 and all(isinstance(s, numbers.Integral) for s in size)
+    if not (ok and min(size) > 0):
+        raise ValueError(f"{name}: expected a positive int or (height, width), got {size!r}")
+    return int(size[0]), int(size[1])
+
+
+def _interpolation(value: InterpolationMode | str, allowed: tuple[str, ...]) -> str:
+    mode = value.value if isinstance(value, InterpolationMode) else value
+    if mode not in allowed:
+        raise ValueError(f"interpolation: expected one of {allowed}, got {value!r}")
+    return mode
+
+
+def _check_fill(fill: Fill) -> Fill:
+    if fill is None or isinstance(fill, numbers.Number):
+        return fill
+    if isinstance(fill, Sequence) and all(isinstance(v, numbers.Number) for v in fill):
+        return [float(v) for v in fill]
+    raise TypeError(f"fill: expected a number, a sequence of numbers or None, got {fill!r}")
+
+
+def _range(value: float | Sequence[float], name: str, center: float = 0.0) -> tuple[float, float]:
+    """torchvision's ``degrees`` rule: ``d`` -> ``(-d, d)``; or an explicit ``(min, max)``."""
+    if isinstance(value, numbers.Number):
+        if value < 0:
+            raise ValueError(f"{name}: expected a non-negative number or a (min, max) pair, got {value!r}")
+        return center - float(value), center + float(value)
+    if isinstance(value, Sequence) and len(value) == 2 and all(isinstance(v, numbers.Number) for v in value):
+        lo, hi = float(value[0]), float(value[1])
+        if lo > hi:
+            raise ValueError(f"{name}: expected min <= max, got {value!r}")
+        return lo, hi
+    raise TypeError(f"{name}: expected a number or a (min, max) pair, got {value!r}")
+
+
+class RandomResizedCrop(RandomVideoTransform):
+    """Crop a random box of random area and aspect ratio from each clip and resize it to ``size``.
+
+    The box is drawn per clip with torchvision's algorithm (10 tries of an area fraction from ``scale`` and
+    a log-uniform aspect ratio from ``ratio``, then a centred crop clamped to ``ratio``) and cut from every
+    frame of that clip. Resizing is bilinear with torchvision's antialias filter, batched over clips.
+
+    ``p``: a clip that is not augmented gets the *whole frame* resized to ``size`` (so every clip of a batch
+    has the output size); ``p=1`` (default) is torchvision's behaviour.
+
+    Args:
+        size: output ``(height, width)`` or one int for a square.
+        scale: range of the box area as a fraction of the frame area.
+        ratio: range of the box aspect ratio (width / height), drawn log-uniformly.
+        interpolation: ``bilinear`` only (the one torchvision uses for video by default).
+        antialias: widen the filter when shrinking, as torchvision's ``antialias=True``.
+        p: per-clip probability of a random box.
+        generator: optional ``torch.Generator`` for the draws.
+
+    Shape:
+        ``(T, C, H, W)`` -> ``(T, C, *size)``; ``(B, T, C, H, W)`` -> ``(B, T, C, *size)``.
+
+    Example:
+        >>> import torch
+        >>> from videoaug.transforms import RandomResizedCrop
+        >>> RandomResizedCrop(112, scale=(0.5, 1.0))(torch.zeros(4, 16, 3, 128, 171, dtype=torch.uint8)).shape
+        torch.Size([4, 16, 3, 112, 112])
+    """
+
+    def __init__(
+        self,
+        size: Size,
+        scale: tuple[float, float] = (0.08, 1.0),
+        ratio: tuple[float, float] = (3.0 / 4.0, 4.0 / 3.0),
+        interpolation: InterpolationMode | str = InterpolationMode.BILINEAR,
+        antialias: bool = True,
+        p: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__(p=p, generator=generator)
+        self.size = _size_pair(size)
+        if not (len(scale) == 2 and 0 < scale[0] <= scale[1]):
+            raise ValueError(f"scale: expected 0 < min <= max, got {scale!r}")
+        if not (len(ratio) == 2 and 0 < ratio[0] <= ratio[1]):
+            raise ValueError(f"ratio: expected 0 < min <= max, got {ratio!r}")
+        self.scale = (float(scale[0]), float(scale[1]))
+        self.ratio = (float(ratio[0]), float(ratio[1]))
+        self.interpolation = _interpolation(interpolation, ("bilinear",))
+        self.antialias = bool(antialias)
+
+    def sample_params(self, shape: VideoShape) -> dict[str, Any]:
+        b, h, w = shape.batch, shape.height, shape.width
+        area = h * w
+        tries = 10
+        target = area * self._uniform(b, tries, low=self.scale[0], high=self.scale[1]).double()
+        log_r = (math.log(self.ratio[0]), math.log(self.ratio[1]))
+        aspect = torch.exp(self._uniform(b, tries, low=log_r[0], high=log_r[1]).double())
+        cw = torch.round(torch.sqrt(target * aspect)).long()
+        ch = torch.round(torch.sqrt(target / aspect)).long()
+        ok = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h)
+        pick = ok.long().argmax(1, keepdim=True)  # first valid try
+        cw, ch, found = cw.gather(1, pick)[:, 0], ch.gather(1, pick)[:, 0], ok.any(1)
+        # torchvision's fallback: the whole frame clamped to the ratio range, centred
+        in_ratio = w / h
+        if in_ratio < self.ratio[0]:
+            fw, fh = w, int(round(w / self.ratio[0]))
+        elif in_ratio > self.ratio[1]:
+            fw, fh = int(round(h * self.ratio[1])), h
+        else:
+            fw, fh = w, h
+        u = self._uniform(b, 2).double()
+        top = torch.floor(u[:, 0] * (h - ch + 1).clamp(min=1)).long()
+        left = torch.floor(u[:, 1] * (w - cw + 1).clamp(min=1)).long()
+        top = torch.where(found, top, torch.full_like(top, (h - fh) // 2))
+        left = torch.where(found, left, torch.full_like(left, (w - fw) // 2))
+        ch = torch.where(found, ch, torch.full_like(ch, fh))
+        cw = torch.where(found, cw, torch.full_like(cw, fw))
+        keep = ~self._apply_mask(b)  # not augmented: the whole frame
+        return {
+            "top": top.masked_fill(keep, 0),
+            "left": left.masked_fill(keep, 0),
+            "height": ch.masked_fill(keep, h),
+            "width": cw.masked_fill(keep, w),
+        }
+
+    def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.resized_crop(video, params["top"], params["left"], params["height"], params["width"],
+                              self.size, antialias=self.antialias)
+
+
+def _padding4(padding: int | Sequence[int] | None) -> tuple[int, int, int, int]:
+    """torchvision's padding forms -> (left, top, right, bottom)."""
+    if padding is None:
+        return (0, 0, 0, 0)
+    if isinstance(padding, numbers.Integral):
+        return (int(padding),) * 4  # type: ignore[return-value]
+    pad = [int(v) for v in padding]
+    if len(pad) == 1:
+        return (pad[0],) * 4  # type: ignore[return-value]
+    if len(pad) == 2:
+        return (pad[0], pad[1], pad[0], pad[1])
+    if len(pad) == 4:
+        return tuple(pad)  # type: ignore[return-value]
+    raise ValueError(f"padding: expected an int or a sequence of 1, 2 or 4 ints, got {padding!r}")
+
+
+class RandomCrop(RandomVideoTransform):
+    """Crop a ``size`` box at a random position of each clip, the same on every frame.
+
+    Padding follows torchvision: ``padding`` first, then with ``pad_if_needed`` each side shorter than the
+    crop is padded on both ends by the difference. Without it, a crop larger than the (padded) frame raises
+    ``ValueError``.
+
+    ``p``: a clip that is not augmented gets the centred box (the output size is the same for every clip).
+
+    Args:
+        size: crop ``(height, width)`` or one int.
+        padding: ``int``, ``(left/right, top/bottom)`` or ``(left, top, right, bottom)``.
+        pad_if_needed: pad a frame smaller than the crop.
+        fill: constant for ``padding_mode="constant"``, in the input's value range.
+        padding_mode: ``constant``, ``edge``, ``reflect`` or ``symmetric``.
+        p: per-clip probability of a random position.
+        generator: optional ``torch.Generator``.
+
+    Shape:
+        ``(..., T, C, H, W)`` -> ``(..., T, C, *size)``.
+    """
+
+    def __init__(
+        self,
+        size: Size,
+        padding: int | Sequence[int] | None = None,
+        pad_if_needed: bool = False,
+        fill: float = 0,
+        padding_mode: str = "constant",
+        p: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__(p=p, generator=generator)
+        self.size = _size_pair(size)
+        self.padding = _padding4(padding)
+        if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
+            raise ValueError(
+                f"padding_mode: expected constant, edge, reflect or symmetric, got {padding_mode!r}")
+        if not isinstance(fill, numbers.Number):
+            raise TypeError(f"fill: expected a number, got {fill!r}")
+        self.pad_if_needed = bool(pad_if_needed)
+        self.fill = fill
+        self.padding_mode = padding_mode
+
+    def _full_padding(self, h: int, w: int) -> tuple[int, int, int, int]:
+        left, top, right, bottom = self.padding
+        ch, cw = self.size
+        if self.pad_if_needed:
+            ph, pw = h + top + bottom, w + left + right
+            if pw < cw:
+                left, right = left + cw - pw, right + cw - pw
+            if ph < ch:
+                top, bottom = top + ch - ph, bottom + ch - ph
+        ph, pw = h + top + bottom, w + left + right
+        if ch > ph or cw > pw:
+            raise ValueError(f"RandomCrop: expected a crop no larger than the frame, got crop {ch}x{cw} "
+                             f"for a {ph}x{pw} frame (after padding {self.padding}); "
+                             "use pad_if_needed=True to pad")
+        return left, top, right, bottom
+
+    def sample_params(self, shape: VideoShape) -> dict[str, Any]:
+        left, top, right, bottom = self._full_padding(shape.height, shape.width)
+        ph, pw = shape.height + top + bottom, shape.width + left + right
+        ch, cw = self.size
+        u = self._uniform(shape.batch, 2).double()
+        t = torch.floor(u[:, 0] * (ph - ch + 1)).long()
+        lf = torch.floor(u[:, 1] * (pw - cw + 1)).long()
+        keep = ~self._apply_mask(shape.batch)
+        return {"top": t.masked_fill(keep, int(round((ph - ch) / 2.0))),
+                "left": lf.masked_fill(keep, int(round((pw - cw) / 2.0)))}
+
+    def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        pad = self._full_padding(video.shape[-2], video.shape[-1])
+        if any(pad):
+            video = F.pad(video, pad, fill=self.fill, padding_mode=self.padding_mode)
+        return F.crop(video, params["top"], params["left"], *self.size)
+
+
+class CenterCrop(VideoTransform):
+    """Crop the central ``size`` box of every frame (torchvision's rounding of the offset).
+
+    Unlike torchvision, a crop larger than the frame raises ``ValueError`` instead of padding with zeros.
+
+    Args:
+        size: ``(height, width)`` or one int.
+
+    Shape:
+        ``(..., T, C, H, W)`` -> ``(..., T, C, *size)``.
+    """
+
+    def __init__(self, size: Size) -> None:
+        super().__init__()
+        self.size = _size_pair(size)
+
+    def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.center_crop(video, self.size)
+
+
+class Resize(VideoTransform):
+    """Resize every frame to ``size`` (bilinear, antialiased as torchvision's default).
+
+    Args:
+        size: ``(height, width)``, or one int: the shorter side becomes ``size`` and the longer keeps the
+            aspect ratio (torchvision's rule).
+        interpolation: ``bilinear`` only.
+        max_size: with an int ``size``, an upper bound on the longer side.
+        antialias: as torchvision's.
+
+    Shape:
+        ``(..., T, C, H, W)`` -> ``(..., T, C, H', W')``.
+    """
+
+    def __init__(self, size: Size, interpolation: InterpolationMode | str = InterpolationMode.BILINEAR,
+                 max_size: int | None = None, antialias: bool = True) -> None:
+        super().__init__()
+        if isinstance(size, numbers.Integral) or (isinstance(size, Sequence) and len(size) == 1):
+            s = int(size if isinstance(size, numbers.Integral) else size[0])
+            if s <= 0:
+                raise ValueError(f"size: expected a positive int, got {size!r}")
+            self.size: int | tuple[int, int] = s
+        else:
+            self.size = _size_pair(size)
+            if max_size is not None:
+                raise ValueError("max_size: only allowed with an int size, as in torchvision")
+        self.interpolation = _interpolation(interpolation, ("bilinear",))
+        self.max_size = max_size
+        self.antialias = bool(antialias)
+
+    def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.resize(video, self.size, antialias=self.antialias, max_size=self.max_size)
+
+
+class RandomShortSideScale(RandomVideoTransform):
+    """Resize so that the shorter side is a random integer in ``[min_size, max_size]`` (pytorchvideo's
+    ``RandomShortSideScale``), keeping the aspect ratio.
+
+    A batch must keep one shape, so **one size is drawn per call** and used for every clip of the batch,
+    and ``p`` is drawn once per call too (with probability ``1 - p`` the batch is returned unchanged). In
+    DataLoader workers, where each call sees one clip, that is one draw per clip.
+
+    Args:
+        min_size, max_size: inclusive range of the shorter side.
+        interpolation: ``bilinear`` only.
+        antialias: as torchvision's.
+        p: probability, per call, of resizing.
+        generator: optional ``torch.Generator``.
+
+    Shape:
+        ``(..., T, C, H, W)`` -> ``(..., T, C, H', W')`` with ``min(H', W')`` the drawn size.
+    """
+
+    def __init__(self, min_size: int, max_size: int, interpolation: InterpolationMode | str = "bilinear",
+                 antialias: bool = True, p: float = 1.0, generator: torch.Generator | None = None) -> None:
+        super().__init__(p=p, generator=generator)
+        if not (isinstance(min_size, int) and isinstance(max_size, int) and 0 < min_size <= max_size):
+            raise ValueError(
+                f"min_size, max_size: expected ints 0 < min_size <= max_size, got {min_size}, {max_size}")
+        self.min_size, self.max_size = min_size, max_size
+        self.interpolation = _interpolation(interpolation, ("bilinear",))
+        self.antialias = bool(antialias)
+
+    def sample_params(self, shape: VideoShape) -> dict[str, Any]:
+        size = self._randint(self.min_size, self.max_size + 1, (1,))
+        if self.p < 1.0 and not bool(self._apply_mask(1)[0]):
+            size = torch.full((1,), min(shape.height, shape.width))
+        return {"short_side": size.expand(shape.batch)}
+
+    def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        s = params["short_side"]
+        if bool((s != s[0]).any()):
+            raise ValueError(f"short_side: expected one size for the whole batch, got {s.tolist()}")
+        size = int(s[0])
+        if size == min(video.shape[-2:]):
+            return video.clone()
+        return F.resize(video, size, antialias=self.antialias)
+
+
+class RandomHorizontalFlip(RandomVideoTransform):
+    """Mirror each clip left-right with probability ``p``, drawn per clip.
+
+    Args:
+        p: per-clip probability of flipping.
+        generator: optional ``torch.Generator``.
+
+    Shape:
+        same in and out.
+    """
+
+    def __init__(self, p: float = 0.5, generator: torch.Generator | None = None) -> None:
+        super().__init__(p=p, generator=generator)
+
+    def sample_params(self, shape: VideoShape) -> dict[str, Any]:
+        return {"flip": self._apply_mask(shape.batch)}
+
+    def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.hflip(video, params["flip"])
+
+
+class RandomRotation(RandomVideoTransform):
+    """Rotate each clip by an angle drawn per clip from ``degrees`` (counter-clockwise, about the centre).
+
+    Same maths as torchvision's ``rotate`` (including its ``fill`` rule: pixels partly from outside the frame
+    are blended with ``fill``). ``expand=True`` is not offered: clips of a batch would need different sizes.
+
+    Args:
+        degrees: ``d`` for ``(-d, d)``, or ``(min, max)``.
+        interpolation: ``nearest`` (torchvision's default) or ``bilinear``.
+        expand: must be False.
+        center: ``(x, y)`` pixel centre of rotation; the frame centre by default.
+        fill: value outside the frame, in the input's range.
+        p: per-clip probability of rotating (a clip that is not keeps angle 0).
+        generator: optional ``torch.Generator``.
+
+    Shape:
+        same in and out.
+    """
+
+    def __init__(self, degrees: float | Sequence[float], interpolation: InterpolationMode | str = "nearest",
+                 expand: bool = False, center: Sequence[float] | None = None, fill: Fill = 0,
+                 p: float = 1.0, generator: torch.Generator | None = None) -> None:
+        super().__init__(p=p, generator=generator)
+        if expand:
+            raise ValueError("expand: expected False (clips of a batch must keep one size), got True")
+        self.degrees = _range(degrees, "degrees")
+        self.interpolation = _interpolation(interpolation, ("nearest", "bilinear"))
+        self.center = None if center is None else [float(c) for c in center]
+        self.fill = _check_fill(fill)
+
+    def sample_params(self, shape: VideoShape) -> dict[str, Any]:
+        angle = self._uniform(shape.batch, low=self.degrees[0], high=self.degrees[1])
+        return {"angle": angle.masked_fill(~self._apply_mask(shape.batch), 0.0)}
+
+    def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.rotate(video, params["angle"], self.interpolation, self.fill, self.center)
+
+
+class RandomAffine(RandomVideoTransform):
+    """Random rotation, translation, scale and shear, drawn per clip with torchvision's ranges and rules.
+
+    ``translate=(a, b)``: horizontal shift drawn in ``(-a W, a W)``, vertical in ``(-b H, b H)``, rounded to
+    whole pixels as torchvision does. ``shear``: ``s`` -> x-shear in ``(-s, s)``; ``(a, b)`` -> x-shear in
+    ``(a, b)``; ``(a, b, c, d)`` -> x in ``(a, b)`` and y in ``(c, d)``.
+
+    Args:
+        degrees: ``d`` for ``(-d, d)``, or ``(min, max)``.
+        translate: maximal fractions ``(a, b)`` or None.
+        scale: range ``(min, max)`` or None (1).
+        shear: as above, or None.
+        interpolation: ``nearest`` (default, as torchvision) or ``bilinear``.
+        fill: value outside the frame, in the input's range.
+        center: ``(x, y)`` pixel centre; the frame centre by default.
+        p: per-clip probability (a clip that is not gets the identity).
+        generator: optional ``torch.Generator``.
+
+    Shape:
+        same in and out.
+    """
+
+    def __init__(
+        self,
+        degrees: float | Sequence[float],
+        translate: Sequence[float] | None = None,
+        scale: Sequence[float] | None = None,
+        shear: float | Sequence[float] | None = None,
+        interpolation: InterpolationMode | str = "nearest",
+        fill: Fill = 0,
+        center: Sequence[float] | None = None,
+        p: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__(p=p, generator=generator)
+        self.degrees = _range(degrees, "degrees")
+        if translate is not None:
+            if len(translate) != 2 or not all(0.0 <= t <= 1.0 for t in translate):
+                raise ValueError(f"translate: expected two fractions in [0, 1], got {translate!r}")
+            translate = (float(translate[0]), float(translate[1]))
+        self.translate = translate
+        if scale is not None:
+            if len(scale) != 2 or not 0 < scale[0] <= scale[1]:
+                raise ValueError(f"scale: expected 0 < min <= max, got {scale!r}")
+            scale = (float(scale[0]), float(scale[1]))
+        self.scale = scale
+        if shear is None:
+            self.shear = None
+        elif isinstance(shear, numbers.Number):
+            self.shear = (*_range(shear, "shear"), 0.0, 0.0)
+        elif len(shear) == 2:
+            self.shear = (*_range(tuple(shear), "shear"), 0.0, 0.0)
+        elif len(shear) == 4:
+            self.shear = (*_range(tuple(shear[:2]), "shear"), *_range(tuple(shear[2:]), "shear"))
+        else:
+            raise ValueError(f"shear: expected a number or 2 or 4 values, got {shear!r}")
+        self.interpolation = _interpolation(interpolation, ("nearest", "bilinear"))
+        self.fill = _check_fill(fill)
+        self.center = None if center is None else [float(c) for c in center]
+
+    def sample_params(self, shape: VideoShape) -> dict[str, Any]:
+        b = shape.batch
+        angle = self._uniform(b, low=self.degrees[0], high=self.degrees[1])
+        translate = torch.zeros(b, 2)
+        if self.translate is not None:
+            max_d = torch.tensor([self.translate[0] * shape.width, self.translate[1] * shape.height])
+            translate = torch.round(self._uniform(b, 2, low=-max_d, high=max_d))
+        scale = torch.ones(b)
+        if self.scale is not None:
+            scale = self._uniform(b, low=self.scale[0], high=self.scale[1])
+        shear = torch.zeros(b, 2)
+        if self.shear is not None:
+            lo = torch.tensor([self.shear[0], self.shear[2]])
+            hi = torch.tensor([self.shear[1], self.shear[3]])
+            shear = self._uniform(b, 2, low=lo, high=hi)
+        keep = ~self._apply_mask(b)
+        return {
+            "angle": angle.masked_fill(keep, 0.0),
+            "translate": translate.masked_fill(keep[:, None], 0.0),
+            "scale": scale.masked_fill(keep, 1.0),
+            "shear": shear.masked_fill(keep[:, None], 0.0),
+        }
+
+    def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.affine(video, params["angle"], params["translate"], params["scale"], params["shear"],
+                        self.interpolation, self.fill, self.center)
+
+
+class RandomPerspective(RandomVideoTransform):
+    """Random perspective warp per clip: each corner moves inwards by up to ``distortion_scale`` of half the
+    frame (torchvision's integer corner draws), the same on every frame.
+
+    Args:
+        distortion_scale: in [0, 1].
+        p: per-clip probability (torchvision's default 0.5; a clip that is not keeps its corners).
+        interpolation: ``bilinear`` (default, as torchvision) or ``nearest``.
+        fill: value outside the frame, in the input's range.
+        generator: optional ``torch.Generator``.
+
+    Shape:
+        same in and out.
+    """
+
+    def __init__(self, distortion_scale: float = 0.5, p: float = 0.5,
+                 interpolation: InterpolationMode | str = "bilinear", fill: Fill = 0,
+                 generator: torch.Generator | None = None) -> None:
+        super().__init__(p=p, generator=generator)
+        if not 0.0 <= distortion_scale <= 1.0:
+            raise ValueError(f"distortion_scale: expected a value in [0, 1], got {distortion_scale!r}")
+        self.distortion_scale = float(distortion_scale)
+        self.interpolation = _interpolation(interpolation, ("nearest", "bilinear"))
+        self.fill = _check_fill(fill)
+
+    def sample_params(self, shape: VideoShape) -> dict[str, Any]:
+        b, h, w = shape.batch, shape.height, shape.width
+        bh = int(self.distortion_scale * (h // 2)) + 1
+        bw = int(self.distortion_scale * (w // 2)) + 1
+        dx = self._randint(0, bw, (b, 4)).double()
+        dy = self._randint(0, bh, (b, 4)).double()
+        start = torch.tensor([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=torch.float64)
+        sign = torch.tensor([[1, 1], [-1, 1], [-1, -1], [1, -1]], dtype=torch.float64)
+        end = start + sign * torch.stack([dx, dy], -1)
+        keep = ~self._apply_mask(b)
+        end = torch.where(keep[:, None, None], start, end)
+        return {"startpoints": start.expand(b, 4, 2).clone(), "endpoints": end}
+
+    def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.perspective(video, params["startpoints"], params["endpoints"], self.interpolation, self.fill)
