@@ -2,6 +2,7 @@
 
 Each kernel's docstring points to the transform class that documents its semantics."""
 
+from ._auto import *  # noqa: F403
 from ._color import *  # noqa: F403
 from ._erase import *  # noqa: F403
 from ._geometry import *  # noqa: F403

@@ -1,0 +1,344 @@
+"""Kernels of the RandAugment-style policies: each op batched over clips with a magnitude per clip.
+
+:func:`augment_ops` applies a per-clip op sequence (``ops``, ``magnitudes``, both ``(B, N)``); it loops over
+the sequence positions and over the ops that occur there, never over clips. The magnitudes are torchvision's
+signed magnitudes (degrees, pixels, ``factor - 1``, bits, threshold fraction), converted to each op's argument
+exactly as ``torchvision.transforms.v2.RandAugment`` converts them, so a clip gets what torchvision would give
+it had it drawn the same op and magnitude. Semantics live on :class:`~videoaug.transforms.VideoRandAugment`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as nnf
+from torchvision.transforms.v2 import InterpolationMode
+from torchvision.transforms.v2 import functional as tvf
+
+from .._video import check_batch, max_value
+
+__all__ = [
+    "AUGMENT_OPS",
+    "augment_ops",
+    "adjust_sharpness",
+    "posterize",
+    "solarize",
+    "autocontrast",
+    "equalize",
+]
+
+#: The op list of torchvision's RandAugment and TrivialAugmentWide, in their order; ``ops`` index into it.
+AUGMENT_OPS = (
+    "Identity", "ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate", "Brightness", "Color", "Contrast",
+    "Sharpness", "Posterize", "Solarize", "AutoContrast", "Equalize",
+)
+_OP = {name: i for i, name in enumerate(AUGMENT_OPS)}
+_GEOMETRIC = tuple(_OP[n] for n in ("ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate"))
+
+FillType = float | Sequence[float] | None
+
+
+# -- argument helpers
+# ----------------------------------------------------------------------------------------------
+def _per_clip(value: float | torch.Tensor, video: torch.Tensor, name: str) -> torch.Tensor:
+    """A scalar or ``(B,)`` tensor as float32 ``(B, 1, 1, 1, 1)`` on the video's device."""
+    v = torch.as_tensor(value, dtype=torch.float32, device=video.device)
+    if v.ndim == 0:
+        v = v.expand(video.shape[0])
+    if v.shape != (video.shape[0],):
+        raise ValueError(
+            f"{name}: expected a number or a tensor ({video.shape[0]},), got shape {tuple(v.shape)}"
+        )
+    return v.view(-1, 1, 1, 1, 1)
+
+
+def _check_stats(stats: str) -> None:
+    if stats not in ("clip", "frame"):
+        raise ValueError(f"stats: expected 'clip' or 'frame', got {stats!r}")
+
+
+def interpolation_name(interpolation: str | InterpolationMode) -> str:
+    """``"nearest"`` or ``"bilinear"`` from a string or an ``InterpolationMode``."""
+    name = interpolation.value if isinstance(interpolation, InterpolationMode) else interpolation
+    if name not in ("nearest", "bilinear"):
+        raise ValueError(f"interpolation: expected 'nearest' or 'bilinear', got {interpolation!r}")
+    return name
+
+
+def check_fill(fill: FillType, channels: int | None = None) -> list[float] | None:
+    """``None`` or a list of 1 or ``channels`` numbers, in the input's value range (as torchvision)."""
+    if fill is None:
+        return None
+    values = None
+    if isinstance(fill, (int, float)):
+        values = [fill]
+    elif isinstance(fill, (list, tuple)):
+        values = list(fill)
+    if values is None or not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                               for v in values):
+        raise TypeError(f"fill: expected None, a number or a sequence of numbers, got {fill!r}")
+    if channels is not None and len(values) not in (1, channels):
+        raise ValueError(f"fill: expected 1 or C={channels} values, got {len(values)}")
+    return [float(v) for v in values]
+
+
+def _blend(x: torch.Tensor, y: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    """torchvision's ``_blend`` with ratio ``1 + m``: ``clamp(x * (1 + m) + y * -m)``, truncated back to
+    uint8. The weights are formed as torchvision forms them from a float magnitude, so uint8 results agree
+    exactly."""
+    bound = max_value(x.dtype)
+    ratio = (1.0 + m.double()).float()
+    out = x.mul(ratio).addcmul_(y, m.neg()).clamp_(0, bound)
+    return out if x.is_floating_point() else out.to(x.dtype)
+
+
+def _luma(x: torch.Tensor) -> torch.Tensor:
+    """torchvision's grayscale ``(..., 1, H, W)`` as float (floored for uint8); the image if ``C == 1``."""
+    if x.shape[-3] == 1:
+        return x if x.is_floating_point() else x.float()
+    r, g, b = x.unbind(dim=-3)
+    gray = r.mul(0.2989).add_(g, alpha=0.587).add_(b, alpha=0.114).unsqueeze(-3)
+    return gray if x.is_floating_point() else gray.floor_()
+
+
+# -- geometric ops: one batched affine grid_sample
+# -----------------------------------------------------------------
+def _inverse_affine(op: torch.Tensor, magnitude: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Per-clip inverse affine matrices ``(n, 2, 3)`` (float64, in torchvision's centred pixel coordinates)
+    for the geometric ops, computed as ``torchvision.transforms.functional._get_inverse_affine_matrix``
+    does."""
+    m = magnitude.double()
+    zero = torch.zeros_like(m)
+    rotate = op == _OP["Rotate"]
+    shear_x, shear_y = op == _OP["ShearX"], op == _OP["ShearY"]
+    rot = torch.where(rotate, torch.deg2rad(-m), zero)  # F.rotate hands -angle to the matrix
+    sx = torch.where(shear_x, torch.atan(m), zero)
+    sy = torch.where(shear_y, torch.atan(m), zero)
+    tx = torch.where(op == _OP["TranslateX"], torch.trunc(m), zero)  # torchvision: int(magnitude)
+    ty = torch.where(op == _OP["TranslateY"], torch.trunc(m), zero)
+    sheared = shear_x | shear_y  # torchvision shears about the top-left corner (center=[0, 0])
+    cx = torch.where(sheared, zero - width * 0.5, zero)
+    cy = torch.where(sheared, zero - height * 0.5, zero)
+    a = torch.cos(rot - sy) / torch.cos(sy)
+    b = -torch.cos(rot - sy) * torch.tan(sx) / torch.cos(sy) - torch.sin(rot)
+    c = torch.sin(rot - sy) / torch.cos(sy)
+    d = -torch.sin(rot - sy) * torch.tan(sx) / torch.cos(sy) + torch.cos(rot)
+    e = d * (-cx - tx) + b.neg() * (-cy - ty) + cx
+    f = c.neg() * (-cx - tx) + a * (-cy - ty) + cy
+    return torch.stack([d, -b, e, -c, a, f], dim=-1).view(-1, 2, 3)
+
+
+def _affine(video: torch.Tensor, theta: torch.Tensor, interpolation: str,
+            fill: list[float] | None) -> torch.Tensor:
+    """Warp every frame of clip ``i`` by ``theta[i]`` (``(n, 2, 3)``, torchvision's convention) in one
+    grid_sample, with torchvision's sampling grid, fill handling and uint8 rounding."""
+    n, t, c, h, w = video.shape
+    dtype = video.dtype if video.is_floating_point() else torch.float32
+    dev = video.device
+    base = torch.empty(h, w, 3, dtype=dtype, device=dev)
+    base[..., 0].copy_(torch.linspace((1.0 - w) * 0.5, (w - 1.0) * 0.5, w, dtype=dtype, device=dev))
+    ys = torch.linspace((1.0 - h) * 0.5, (h - 1.0) * 0.5, h, dtype=dtype, device=dev)
+    base[..., 1].copy_(ys.unsqueeze(-1))
+    base[..., 2].fill_(1)
+    scaled = theta.to(dtype).transpose(1, 2) / torch.tensor([0.5 * w, 0.5 * h], dtype=dtype, device=dev)
+    grid = base.view(1, h * w, 3).matmul(scaled).view(n, 1, h, w, 2)
+    grid = grid.expand(n, t, h, w, 2).reshape(n * t, h, w, 2)  # the clip's grid on each of its frames
+    img = video.reshape(n * t, c, h, w).to(dtype)
+    if fill is not None:
+        img = torch.cat([img, img.new_ones(n * t, 1, h, w)], dim=1)
+    out = nnf.grid_sample(img, grid, mode=interpolation, padding_mode="zeros", align_corners=False)
+    if fill is not None:
+        out, mask = out[:, :c], out[:, c:]
+        fill_img = torch.tensor(fill, dtype=dtype, device=dev).view(1, -1, 1, 1)
+        if interpolation == "nearest":
+            out = torch.where(mask < 0.5, fill_img.expand_as(out), out)
+        else:
+            out = out.sub_(fill_img).mul_(mask).add_(fill_img)
+    if not video.is_floating_point():
+        out = out.round_().to(video.dtype)
+    return out.view(n, t, c, h, w)
+
+
+# -- photometric ops (each on (n, T, C, H, W) with a magnitude per clip)
+# --------------------------------------------
+def _brightness(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    out = x.mul((1.0 + m.double()).float()).clamp_(0, max_value(x.dtype))
+    return out if x.is_floating_point() else out.to(x.dtype)
+
+
+def _saturation(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    if x.shape[-3] == 1:  # torchvision (and PIL): no-op on one channel
+        return x.clone()
+    return _blend(x, _luma(x), m)
+
+
+def _contrast(x: torch.Tensor, m: torch.Tensor, stats: str) -> torch.Tensor:
+    dims = (-3, -2, -1) if stats == "frame" else (-4, -3, -2, -1)
+    return _blend(x, _luma(x).mean(dim=dims, keepdim=True), m)
+
+
+def adjust_sharpness(video: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
+    """torchvision's ``adjust_sharpness`` with a factor per clip: blend with a 3x3 smoothed image (1s around a
+    5, over 13) inside a 1-pixel border, which is kept; frames of 2 pixels or fewer a side are returned as
+    they are.
+
+    Args:
+        video: batch ``(B, T, C, H, W)``.
+        factor: ``(B,)`` or a number, ``>= 0``; 0 smooths, 1 is the identity, 2 sharpens.
+    """
+    check_batch(video)
+    f = _per_clip(factor, video, "factor")
+    b, t, c, h, w = video.shape
+    if h <= 2 or w <= 2:
+        return video.clone()
+    dtype = video.dtype if video.is_floating_point() else torch.float32
+    a, m = 1.0 / 13.0, 5.0 / 13.0
+    kernel = torch.tensor([[a, a, a], [a, m, a], [a, a, a]], dtype=dtype, device=video.device)
+    out = video.to(dtype=dtype, copy=True)
+    blurred = nnf.conv2d(out.view(b * t, c, h, w), kernel.expand(c, 1, 3, 3), groups=c)
+    blurred = blurred.view(b, t, c, h - 2, w - 2)
+    if not video.is_floating_point():
+        blurred = blurred.round_()
+    inner = out[..., 1:-1, 1:-1]
+    inner.add_(blurred.sub_(inner).mul_(1.0 - f.to(dtype)))
+    out = out.clamp_(0, max_value(video.dtype))
+    return out if video.is_floating_point() else out.to(video.dtype)
+
+
+def posterize(video: torch.Tensor, bits: int | torch.Tensor) -> torch.Tensor:
+    """Keep the ``bits`` (``(B,)`` or a number in ``[0, 8]``) most significant bits of each value per clip, as
+    torchvision's ``posterize`` does (floats: ``floor(x * 2**bits) / 2**bits``, clamped below 1)."""
+    check_batch(video)
+    nbits = _per_clip(bits, video, "bits").long()
+    if bool(((nbits < 0) | (nbits > 8)).any()):
+        raise ValueError(f"bits: expected integers in [0, 8], got {nbits.flatten().tolist()}")
+    if video.is_floating_point():
+        levels = (2 ** nbits).to(video.dtype)
+        return video.mul(levels).floor_().clamp_(min=0).minimum(levels - 1).div_(levels)
+    mask = ((1 << nbits) - 1) << (8 - nbits)
+    return video & mask.to(torch.uint8)
+
+
+def solarize(video: torch.Tensor, threshold: float | torch.Tensor) -> torch.Tensor:
+    """Invert values ``>= threshold`` (``(B,)`` or a number, in the input's value range), as torchvision's
+    ``solarize``."""
+    check_batch(video)
+    thr = _per_clip(threshold, video, "threshold")
+    inverted = video.bitwise_not() if video.dtype == torch.uint8 else 1.0 - video
+    return torch.where(video >= thr, inverted, video)
+
+
+def autocontrast(video: torch.Tensor, stats: str = "clip") -> torch.Tensor:
+    """Stretch each channel to the full range, as torchvision's ``autocontrast``; the channel's minimum and
+    maximum are taken over the whole clip (``stats="clip"``) or per frame (``"frame"``, torchvision applied to
+    each frame)."""
+    check_batch(video)
+    _check_stats(stats)
+    bound = max_value(video.dtype)
+    x = video if video.is_floating_point() else video.float()
+    dims = (-2, -1) if stats == "frame" else (-4, -2, -1)
+    lo = x.amin(dim=dims, keepdim=True)
+    hi = x.amax(dim=dims, keepdim=True)
+    flat = hi == lo
+    inv_scale = torch.where(flat, torch.ones_like(hi), (hi - lo).mul_(1.0 / bound))  # torchvision's rounding
+    lo = torch.where(flat, torch.zeros_like(lo), lo)
+    return (x - lo).div_(inv_scale).clamp_(0, bound).to(video.dtype)
+
+
+def equalize(video: torch.Tensor, stats: str = "clip") -> torch.Tensor:
+    """Histogram-equalise each channel with torchvision's ``equalize`` (PIL's rule, on 256 uint8 bins; floats
+    are quantised to them). The histogram is the whole clip's (``stats="clip"``, one lookup table for all
+    frames, so equalisation does not flicker) or each frame's (``"frame"``, torchvision applied to each
+    frame)."""
+    check_batch(video)
+    _check_stats(stats)
+    if stats == "frame":
+        return tvf.equalize(video)
+    b, t, c, h, w = video.shape
+    tall = video.transpose(1, 2).reshape(b, c, t * h, w)  # each channel of a clip as one tall image
+    return tvf.equalize(tall).view(b, c, t, h, w).transpose(1, 2).contiguous()
+
+
+# -- the policy kernel
+# ---------------------------------------------------------------------------------------------
+def _photometric(op: int, x: torch.Tensor, m: torch.Tensor, stats: str) -> torch.Tensor:
+    bound = max_value(x.dtype)
+    m5 = m.view(-1, 1, 1, 1, 1)
+    if op == _OP["Brightness"]:
+        return _brightness(x, m5)
+    if op == _OP["Color"]:
+        return _saturation(x, m5)
+    if op == _OP["Contrast"]:
+        return _contrast(x, m5, stats)
+    if op == _OP["Sharpness"]:
+        return adjust_sharpness(x, 1.0 + m)
+    if op == _OP["Posterize"]:
+        return posterize(x, m.long())
+    if op == _OP["Solarize"]:
+        return solarize(x, bound * m)
+    if op == _OP["AutoContrast"]:
+        return autocontrast(x, stats)
+    if op == _OP["Equalize"]:
+        return equalize(x, stats)
+    raise ValueError(f"ops: expected indices into AUGMENT_OPS (0..{len(AUGMENT_OPS) - 1}), got {op}")
+
+
+def augment_ops(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor, *,
+                interpolation: str | InterpolationMode = "nearest", fill: FillType = None,
+                stats: str = "clip") -> torch.Tensor:
+    """Apply op ``ops[b, k]`` with magnitude ``magnitudes[b, k]`` to every frame of clip ``b``, for ``k =
+    0..N-1``.
+
+    Per sequence position, the clips that drew a geometric op (shear, translate, rotate) are warped together
+    by one ``grid_sample`` with a matrix per clip; the clips that drew a photometric op go through that op's
+    batched kernel with their own magnitudes. See :class:`~videoaug.transforms.VideoRandAugment`.
+
+    Args:
+        video: batch ``(B, T, C, H, W)``, uint8 or float.
+        ops: integer ``(B, N)`` indices into :data:`AUGMENT_OPS`.
+        magnitudes: ``(B, N)`` signed magnitudes as torchvision's policies use them: ShearX/Y ``tan`` of the
+            shear angle, TranslateX/Y pixels (truncated to integers), Rotate degrees counter-clockwise,
+            Brightness / Color / Contrast / Sharpness ``factor - 1``, Posterize bits, Solarize the threshold
+            as a fraction of the maximum value; ignored for Identity, AutoContrast, Equalize.
+        interpolation: ``"nearest"`` (torchvision's default) or ``"bilinear"`` for the geometric ops.
+        fill: value(s) for pixels moved in from outside the frame, in the input's value range; ``None`` is 0.
+        stats: ``"clip"`` or ``"frame"``: where Contrast's mean, AutoContrast's range and Equalize's histogram
+            are measured.
+
+    Shape:
+        Unchanged.
+
+    Returns:
+        A new tensor of the input's dtype.
+    """
+    check_batch(video)
+    _check_stats(stats)
+    mode = interpolation_name(interpolation)
+    fill_values = check_fill(fill, video.shape[2])
+    b = video.shape[0]
+    if not isinstance(ops, torch.Tensor) or ops.dtype not in (torch.int64, torch.int32) or ops.ndim != 2 \
+            or ops.shape[0] != b:
+        raise ValueError(f"ops: expected an integer tensor ({b}, N), got {getattr(ops, 'shape', ops)!r}")
+    if not isinstance(magnitudes, torch.Tensor) or magnitudes.shape != ops.shape:
+        raise ValueError(f"magnitudes: expected a tensor of ops' shape {tuple(ops.shape)}, "
+                         f"got {getattr(magnitudes, 'shape', magnitudes)!r}")
+    if ops.numel() and (int(ops.min()) < 0 or int(ops.max()) >= len(AUGMENT_OPS)):
+        raise ValueError(f"ops: expected indices in [0, {len(AUGMENT_OPS) - 1}], got [{int(ops.min())}, "
+                         f"{int(ops.max())}]")
+    ops = ops.to(video.device)
+    magnitudes = magnitudes.to(video.device, torch.float32)
+    h, w = video.shape[-2:]
+    out = video.clone()
+    geometric = torch.tensor(_GEOMETRIC, device=video.device)
+    for k in range(ops.shape[1]):
+        op_k, mag_k = ops[:, k], magnitudes[:, k]
+        present = set(torch.unique(op_k).tolist())
+        if present & set(_GEOMETRIC):
+            idx = torch.isin(op_k, geometric).nonzero().flatten()
+            theta = _inverse_affine(op_k[idx], mag_k[idx], h, w)
+            out.index_copy_(0, idx, _affine(out[idx], theta, mode, fill_values))
+        for op in sorted(present - set(_GEOMETRIC) - {_OP["Identity"]}):
+            idx = (op_k == op).nonzero().flatten()
+            out.index_copy_(0, idx, _photometric(op, out[idx], mag_k[idx], stats))
+    return out
