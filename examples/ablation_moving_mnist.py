@@ -84,10 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def apply_quick(args: argparse.Namespace) -> None:
-    """Shrink every size so that the whole ablation runs in seconds."""
-    args.n_per_class, args.seeds, args.steps, args.batch_size = [2], [0], 3, 8
-    args.width, args.frames, args.size, args.test_samples = 2, 4, 16, 40
+# --quick: every size shrunk so that the whole ablation runs in seconds (flags given explicitly still win)
+QUICK = {"n_per_class": [2], "seeds": [0], "steps": 3, "batch_size": 8, "width": 2, "frames": 4, "size": 16,
+         "test_samples": 40}
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = build_parser()
+    if "--quick" in argv:
+        parser.set_defaults(**QUICK)
+    return parser.parse_args(argv)
 
 
 # -- data ----------------------------------------------------------------------------------------------------
@@ -279,9 +285,7 @@ def write_markdown(path: Path, report: dict) -> None:
 # -- main ----------------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    if args.quick:
-        apply_quick(args)
+    args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     start = time.perf_counter()

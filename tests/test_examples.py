@@ -63,9 +63,7 @@ def ablation():
 
 
 def _quick_args(ablation, *extra):
-    args = ablation.build_parser().parse_args(["--quick", *extra])
-    ablation.apply_quick(args)
-    return args
+    return ablation.parse_args(["--quick", *extra])
 
 
 def test_few_shot_subset_has_n_per_class_and_is_nested(ablation):
