@@ -71,6 +71,28 @@ def test_color_jitter_kernel(dtype, device):
 
 
 @pytest.mark.parametrize("dtype", [torch.uint8, torch.float32])
+def test_color_affine_kernel(dtype, device):
+    video = make_video(B=2, T=3, dtype=dtype, device=device)
+    scale = 255 if dtype == torch.uint8 else 1
+    matrix = torch.tensor(
+        [[[1.0, 0.2, 0.0], [0.0, 0.9, 0.1], [0.3, 0.0, 0.7]], [[0.5, 0, 0], [0, 1.5, 0], [0, 0, 1]]]
+    )
+    params = {
+        "matrix": matrix.to(device),
+        "offset": (0.1 * scale * torch.randn(2, 3, 3)).to(device),
+        "mean_gain": (0.2 * torch.randn(2, 3, 3)).to(device),
+    }
+    out = check_kernel(F.apply_color_affine, video, params)
+    x = video.float()
+    means = x.mean(dim=(-2, -1))  # (B, T, C)
+    expected = torch.einsum("bij,btjhw->btihw", params["matrix"], x)
+    expected += (params["offset"] + torch.einsum("bij,btj->bti", params["mean_gain"], means))[..., None, None]
+    expected = expected.clamp(0, scale)
+    tol = 0.5 + 1e-3 if dtype == torch.uint8 else 1e-5
+    assert (out.float() - expected).abs().max() <= tol
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.float32])
 def test_grayscale_kernels(dtype, device):
     video = make_video(B=3, dtype=dtype, device=device)
     check_kernel(F.grayscale_where, video, {"apply": torch.tensor([True, False, True], device=device)})

@@ -64,8 +64,7 @@ def _gray_weights(channels: int, device: torch.device) -> torch.Tensor:
     return torch.tensor(GRAY_WEIGHTS, device=device)
 
 
-# -- grayscale
-# ------------------------------------------------------------------------------------------------------
+# -- grayscale -----------------------------------------------------------------------------------------------
 def _gray(batch: torch.Tensor) -> torch.Tensor:
     """Luma of a 3-channel batch as float ``(..., 1, H, W)`` in the input's value range (not rounded)."""
     r, g, b = batch.unbind(dim=-3)
@@ -120,8 +119,7 @@ def grayscale_where(video: torch.Tensor, apply: torch.Tensor) -> torch.Tensor:
     return restore(out)
 
 
-# -- the fused affine colour map
-# ------------------------------------------------------------------------------------
+# -- the fused affine colour map -----------------------------------------------------------------------------
 def _hue_matrices(hue: torch.Tensor) -> torch.Tensor:
     """``(B,)`` hue shifts in turns -> ``(B, 3, 3)`` RGB matrices rotating chroma in the YIQ plane."""
     theta = hue.double() * (2 * math.pi)
@@ -137,107 +135,107 @@ def _hue_matrices(hue: torch.Tensor) -> torch.Tensor:
     return (to_rgb @ rot @ to_yiq).float()
 
 
-def _channel_means(batch: torch.Tensor) -> torch.Tensor:
-    """Per-frame, per-channel spatial means ``(B, T, C)`` as float32 in the input's value range."""
-    b, t, c = batch.shape[:3]
-    return batch.reshape(b, t, c, -1).sum(-1, dtype=torch.float32) / batch[0, 0, 0].numel()
-
-
 def color_jitter_affine(
-    means: torch.Tensor,
+    channels: int,
     brightness: torch.Tensor,
     contrast: torch.Tensor,
     saturation: torch.Tensor,
     hue: torch.Tensor,
     order: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Compose the four colour ops into ``out = matrix @ pixel + offset``.
+    """Compose the four colour ops into ``out = matrix @ pixel + mean_gain @ frame_mean``.
 
     Args:
-        means: ``(B, T, C)`` per-frame channel means of the input (only used by contrast).
+        channels: C, 1 or 3.
         brightness, contrast, saturation: ``(B,)`` factors (1 = identity).
         hue: ``(B,)`` shift in turns, in [-0.5, 0.5] (0 = identity).
         order: ``(B, 4)`` long, a permutation of ``(0, 1, 2, 3)`` = (brightness, contrast, saturation, hue)
             per clip; ``None`` applies them in that order.
 
     Returns:
-        ``(matrix (B, C, C), offset (B, T, C))``, float32.
+        ``(matrix, mean_gain)``, both float32 ``(B, C, C)``; ``frame_mean`` is the ``(C,)`` spatial mean of
+        the input frame, so the per-frame offset of the map is ``mean_gain @ frame_mean``.
 
-    Each op maps the pixel as ``y -> P y`` and the per-frame mean as ``m -> (P + Q) m``; only contrast has ``Q
-    != 0`` (``y -> c y + (1 - c) gray(m)``), so tracking the composed matrix and the running mean is exact.
+    Each op maps a pixel as ``y -> P y`` and the frame mean as ``m -> (P + Q) m``; only contrast has ``Q !=
+    0`` (``y -> c y + (1 - c) gray(m)``). Composing both maps gives ``out = A x + (M - A) mean(x)``, exactly.
     """
-    b, _, c = means.shape
-    device = means.device
+    b, c = brightness.shape[0], channels
+    device = brightness.device
     eye = torch.eye(c, device=device).expand(b, c, c)
     w = _gray_weights(c, device)
     to_gray = torch.ones(c, 1, device=device) * w.view(1, c)  # (C, C): every row is the luma weights
-    bc = brightness.view(b, 1, 1)
     cc = contrast.view(b, 1, 1)
-    sc = saturation.view(b, 1, 1)
-    pix = [eye * bc, eye * cc, None, None]
-    mean_extra = [None, (1 - cc) * to_gray, None, None]
+    pix = [eye * brightness.view(b, 1, 1), eye * cc]
     if c == 3:  # saturation and hue act on colour only
-        pix[2] = sc * eye + (1 - sc) * to_gray
-        pix[3] = _hue_matrices(hue)
+        sc = saturation.view(b, 1, 1)
+        pix += [sc * eye + (1 - sc) * to_gray, _hue_matrices(hue)]
     else:
-        pix[2] = pix[3] = eye
+        pix += [eye, eye]
     pix_all = torch.stack(pix, 1)  # (B, 4, C, C)
     mean_all = pix_all.clone()
-    mean_all[:, CONTRAST] += mean_extra[CONTRAST]
+    mean_all[:, CONTRAST] += (1 - cc) * to_gray
     if order is None:
         order = torch.arange(4, device=device).expand(b, 4)
     order = order.to(device=device, dtype=torch.long)
-    matrix = eye
-    mean = means.transpose(1, 2)  # (B, C, T)
+    matrix, mean_map = eye, eye
     rows = torch.arange(b, device=device)
     for k in range(4):
         op = order[:, k]
         matrix = pix_all[rows, op] @ matrix
-        mean = mean_all[rows, op] @ mean
-    offset = mean - matrix @ means.transpose(1, 2)
-    return matrix.contiguous(), offset.transpose(1, 2).contiguous()
+        mean_map = mean_all[rows, op] @ mean_map
+    return matrix.contiguous(), (mean_map - matrix).contiguous()
 
 
-def apply_color_affine(video: torch.Tensor, matrix: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
-    """``out = clamp(matrix @ pixel + offset)`` per clip, rounded back to uint8 for uint8 input.
+def apply_color_affine(
+    video: torch.Tensor,
+    matrix: torch.Tensor,
+    offset: torch.Tensor | None = None,
+    mean_gain: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """``out = clamp(matrix @ pixel + offset + mean_gain @ frame_mean)`` per clip, rounded for uint8 input.
 
     Args:
         video: clip ``(T, C, H, W)`` or batch ``(B, T, C, H, W)``.
         matrix: ``(B, C, C)`` per clip.
-        offset: ``(B, C)`` per clip or ``(B, T, C)`` per frame, in the input's value range (0..255 for uint8).
+        offset: ``(B, C)`` per clip or ``(B, T, C)`` per frame, in the input's value range (0..255 for uint8);
+            ``None`` for 0.
+        mean_gain: ``(B, C, C)`` applied to each frame's channel means (the contrast term); ``None`` for 0.
 
-    One batched product over all frames (``baddbmm``); on CPU it runs in cache-sized chunks of frames so the
-    float working copy of a uint8 input never goes out to memory.
+    One batched product over all frames (``baddbmm``). On CPU it runs in cache-sized chunks of frames: the
+    float working copy of a chunk (and the frame means it needs) never goes out to memory, so a uint8 clip is
+    read once and written once.
     """
     batch, restore = as_batch(video)
     b, t, c, h, w = batch.shape
+    dev = batch.device
     if matrix.shape != (b, c, c):
         raise ValueError(f"matrix: expected shape ({b}, {c}, {c}), got {tuple(matrix.shape)}")
-    offset = offset.to(device=batch.device, dtype=torch.float32)
-    if offset.ndim == 2:
-        offset = offset.unsqueeze(1)
-    offset = offset.expand(b, t, c)
-    fdtype = torch.float32 if batch.dtype == torch.uint8 else batch.dtype
+    if mean_gain is not None and mean_gain.shape != (b, c, c):
+        raise ValueError(f"mean_gain: expected shape ({b}, {c}, {c}), got {tuple(mean_gain.shape)}")
     is_u8 = batch.dtype == torch.uint8
+    fdtype = torch.float32 if is_u8 else batch.dtype
     bound = max_value(batch.dtype)
-    mats = matrix.to(device=batch.device, dtype=fdtype).repeat_interleave(t, 0)  # (B*T, C, C)
+    off = torch.zeros(b, t, c, device=dev) if offset is None else offset.to(device=dev, dtype=torch.float32)
+    if off.ndim == 2:
+        off = off.unsqueeze(1)
     # uint8: +0.5 then truncation after the clamp is round-half-up, saving a rounding pass
-    offs = (offset + 0.5 if is_u8 else offset).to(fdtype).reshape(b * t, c, 1)
+    offs = (off + 0.5 if is_u8 else off).expand(b, t, c).to(fdtype).reshape(b * t, c, 1)
+    mats = matrix.to(device=dev, dtype=fdtype).repeat_interleave(t, 0)  # (B*T, C, C)
+    gains = None if mean_gain is None else mean_gain.to(device=dev, dtype=fdtype).repeat_interleave(t, 0)
     src = batch.reshape(b * t, c, h * w)
     out = torch.empty_like(batch)
     dst = out.view(b * t, c, h * w)
-    if batch.device.type == "cpu":
-        step = max(1, _CPU_CHUNK_ELEMENTS // (c * h * w))
-    else:
-        step = b * t
+    step = max(1, _CPU_CHUNK_ELEMENTS // (c * h * w)) if dev.type == "cpu" else b * t
     for s in range(0, b * t, step):
         e = min(s + step, b * t)
-        x = src[s:e]
+        x = src[s:e].to(fdtype)
+        o = offs[s:e]
+        if gains is not None:
+            o = torch.baddbmm(o, gains[s:e], x.mean(-1, keepdim=True))
         if is_u8:
-            y = torch.baddbmm(offs[s:e], mats[s:e], x.to(fdtype)).clamp_(0, bound)
-            dst[s:e].copy_(y)
+            dst[s:e].copy_(torch.baddbmm(o, mats[s:e], x).clamp_(0, bound))
         else:
-            torch.baddbmm(offs[s:e], mats[s:e], x, out=dst[s:e]).clamp_(0, bound)
+            torch.baddbmm(o, mats[s:e], x, out=dst[s:e]).clamp_(0, bound)
     return restore(out)
 
 
@@ -278,10 +276,9 @@ def color_jitter(
         raise ValueError(f"hue: expected shifts in [-0.5, 0.5], got {factors[3].tolist()}")
     if order is not None:
         order = torch.as_tensor(order, device=dev).reshape(-1, 4).expand(b, 4)
-    needs_means = bool((factors[1] != 1).any())
-    means = _channel_means(batch) if needs_means else torch.zeros(b, t, c, device=dev)
-    matrix, offset = color_jitter_affine(means, *factors, order=order)
-    return restore(apply_color_affine(batch, matrix, offset))
+    matrix, mean_gain = color_jitter_affine(c, *factors, order=order)
+    needs_means = bool((factors[1] != 1).any())  # only contrast looks at the frame means
+    return restore(apply_color_affine(batch, matrix, mean_gain=mean_gain if needs_means else None))
 
 
 def adjust_brightness(video: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
