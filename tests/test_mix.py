@@ -151,14 +151,36 @@ def test_mixup_kernel_formula(make_video):
     torch.testing.assert_close(out, ref)
 
 
-def test_cutmix_kernel_matches_slicing(make_video):
-    x = make_video(B=3, T=5, H=7, W=9)
-    index = torch.tensor([2, 1, 0])
-    box = torch.tensor([[1, 4, 0, 3, 2, 9], [0, 5, 0, 7, 0, 9], [0, 0, 0, 0, 0, 0]])
+BOXES = {
+    "mixed": [[1, 4, 0, 3, 2, 9], [0, 5, 0, 7, 0, 9], [0, 0, 0, 0, 0, 0]],
+    "spatial": [[0, 5, 1, 3, 2, 9], [0, 5, 0, 7, 0, 9], [0, 5, 0, 0, 0, 0]],  # every box spans all frames
+    "temporal": [[1, 4, 0, 7, 0, 9], [0, 5, 0, 7, 0, 9], [2, 2, 0, 7, 0, 9]],  # every box spans whole frames
+}
+
+
+@pytest.mark.parametrize("boxes", list(BOXES))
+def test_cut_mask_small_shapes_equal_the_full_mask(boxes):
+    box = torch.tensor(BOXES[boxes])
+    mask = cut_mask(box, 5, 7, 9)
+    shape = {"mixed": (3, 5, 1, 7, 9), "spatial": (3, 1, 1, 7, 9), "temporal": (3, 5, 1, 1, 1)}[boxes]
+    assert mask.shape == shape
+    full = torch.zeros(3, 5, 1, 7, 9, dtype=torch.bool)
+    for i, (t0, t1, y0, y1, x0, x1) in enumerate(box.tolist()):
+        full[i, t0:t1, :, y0:y1, x0:x1] = True
+    assert torch.equal(mask.expand_as(full), full)
+
+
+@pytest.mark.parametrize("boxes", list(BOXES))
+def test_cutmix_kernel_matches_slicing(boxes, make_video, device):
+    x = make_video(B=3, T=5, H=7, W=9, device=device)
+    index = torch.tensor([2, 1, 0], device=device)
+    box = torch.tensor(BOXES[boxes], device=device)
+    before = x.clone()
     out = cutmix_videos(x, index, box)
+    assert torch.equal(x, before)
     ref = x.clone()
     for i, (t0, t1, y0, y1, x0, x1) in enumerate(box.tolist()):
-        ref[i, t0:t1, :, y0:y1, x0:x1] = x[index[i], t0:t1, :, y0:y1, x0:x1]
+        ref[i, t0:t1, :, y0:y1, x0:x1] = before[int(index[i]), t0:t1, :, y0:y1, x0:x1]
     assert torch.equal(out, ref)
 
 

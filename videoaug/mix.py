@@ -122,7 +122,8 @@ def mixup_videos(videos: torch.Tensor, index: torch.Tensor, lam: torch.Tensor) -
     if not videos.is_floating_point():
         raise _needs_float_error("MixUp", videos.dtype)
     lam = lam.to(device=videos.device, dtype=videos.dtype).view(-1, 1, 1, 1, 1)
-    return torch.lerp(videos[index.to(videos.device)], videos, lam)
+    out = videos[index.to(videos.device)]  # a new tensor, so the lerp can write into it
+    return torch.lerp(out, videos, lam, out=out)
 
 
 def _needs_float_error(name: str, dtype: torch.dtype) -> TypeError:
@@ -133,19 +134,30 @@ def _needs_float_error(name: str, dtype: torch.dtype) -> TypeError:
 
 
 def cut_mask(box: torch.Tensor, frames: int, height: int, width: int) -> torch.Tensor:
-    """Bool ``(B, T, 1, H, W)``: True inside each clip's box ``(t0, t1, y0, y1, x0, x1)`` (half-open ranges).
+    """Bool mask, True inside each clip's box ``(t0, t1, y0, y1, x0, x1)`` (half-open ranges).
 
-    Built from coordinate comparisons against the per-clip ranges, so it costs one broadcast, not a loop.
+    Built from coordinate comparisons against the per-clip ranges: no loop over clips.
+
+    Shape:
+        box ``(B, 6)`` integer. Returns a mask that broadcasts to ``(B, T, 1, H, W)``: ``(B, 1, 1, H, W)``
+        when every box spans all frames (spatial cuts) and ``(B, T, 1, 1, 1)`` when every box spans whole
+        frames (temporal cuts), which saves building and reading a full-size mask. That check is made only
+        for a box on the CPU (it costs no device synchronisation there); otherwise the mask is full size.
     """
     dev = box.device
-    t = torch.arange(frames, device=dev)
-    y = torch.arange(height, device=dev)
-    x = torch.arange(width, device=dev)
     b = box.unsqueeze(-1)  # (B, 6, 1)
+    t, y, x = (torch.arange(n, device=dev) for n in (frames, height, width))
     in_t = (t >= b[:, 0]) & (t < b[:, 1])  # (B, T)
     in_y = (y >= b[:, 2]) & (y < b[:, 3])  # (B, H)
     in_x = (x >= b[:, 4]) & (x < b[:, 5])  # (B, W)
-    return in_t[:, :, None, None, None] & in_y[:, None, None, :, None] & in_x[:, None, None, None, :]
+    in_t = in_t[:, :, None, None, None]
+    in_yx = in_y[:, None, None, :, None] & in_x[:, None, None, None, :]  # (B, 1, 1, H, W)
+    if dev.type == "cpu":
+        if bool(in_t.all()):
+            return in_yx
+        if bool(in_yx.all()):
+            return in_t
+    return in_t & in_yx
 
 
 def cutmix_videos(videos: torch.Tensor, index: torch.Tensor, box: torch.Tensor) -> torch.Tensor:
@@ -155,9 +167,10 @@ def cutmix_videos(videos: torch.Tensor, index: torch.Tensor, box: torch.Tensor) 
         videos ``(B, T, C, H, W)`` of any dtype; index ``(B,)``; box ``(B, 6)`` integer ``(t0, t1, y0, y1, x0,
         x1)``. Returns a new tensor of the same shape and dtype.
     """
-    b, t, _, h, w = videos.shape
-    mask = cut_mask(box.to(videos.device), t, h, w)
-    return torch.where(mask, videos[index.to(videos.device)], videos)
+    _, t, _, h, w = videos.shape
+    mask = cut_mask(box, t, h, w).to(videos.device)
+    out = videos[index.to(videos.device)]  # a new tensor (the partners); each clip's own voxels go back in
+    return torch.where(mask, out, videos, out=out)
 
 
 def sample_beta(alpha: float, n: int, generator: torch.Generator | None = None,

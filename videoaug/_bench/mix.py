@@ -12,21 +12,26 @@ Rows (pipelines) and their implementations, all measured in this process on the 
   per-channel normalisation of the batch (``videoaug._bench.transforms`` offers no shared pipeline helper
   to reuse), so the percentage is relative to that plain step; a pipeline with crops and colour jitter
   costs more, making the relative overhead smaller.
+
+Every implementation is timed round-robin (one run of each per round, ``--repeats`` rounds, medians), so load
+from other processes on a shared machine shifts all of them alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 from collections.abc import Callable
 
 import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
-from ..bench import Record, time_call
+from ..bench import Record, sync, time_call
 from ..mix import CutMix, MixUp
 
 NUM_CLASSES = 101
+PIPELINE_ONLY = "normalise only"
 
 
 def _sizes(args: argparse.Namespace) -> tuple[int, int, int, int]:
@@ -59,12 +64,8 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     labels = torch.randint(0, NUM_CLASSES, (b,), generator=gen).to(device)
     video_tv = tv_tensors.Video(videos)  # torchvision's MixUp/CutMix take a 5-D batch only as a Video
 
-    def timed(fn: Callable[[], object]) -> float:
-        return time_call(fn, repeats=repeats, warmup=1, device=device.type)
-
     shape_name = "x".join(map(str, shape))
-    records: list[Record] = []
-
+    rows: list[tuple[str, str, Callable[[], object]]] = []
     contenders = {
         "mixup": [
             ("videoaug MixUp(batch)", MixUp(alpha=1.0, num_classes=NUM_CLASSES, mode="batch"), videos),
@@ -79,30 +80,48 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
             ("torchvision v2.CutMix", v2.CutMix(alpha=1.0, num_classes=NUM_CLASSES), video_tv),
         ],
     }
-    for name, rows in contenders.items():
-        for impl, mix, x in rows:
-            seconds = timed(lambda mix=mix, x=x: mix(x, labels))
-            records.append(_record(f"{name} float {shape_name}", impl, device, b, seconds, shape))
+    for name, group in contenders.items():
+        for impl, mix, x in group:
+            rows.append((f"{name} float {shape_name}", impl, lambda mix=mix, x=x: mix(x, labels)))
 
-    # The input pipeline alone, then followed by a mix: the overhead mixing adds to a training step's input.
+    # The input step alone, then followed by a mix: the overhead mixing adds to a training step's input.
     mean = torch.tensor([0.43, 0.40, 0.37], device=device).view(1, 1, 3, 1, 1)
     std = torch.tensor([0.23, 0.22, 0.22], device=device).view(1, 1, 3, 1, 1)
 
     def pipeline() -> torch.Tensor:
         return videos_u8.float().div_(255).sub_(mean).div_(std)
 
-    base = timed(pipeline)
     pipeline_name = f"uint8->float+normalise+mix {shape_name}"
-    records.append(_record(pipeline_name, "normalise only", device, b, base, shape, overhead_percent=0.0))
+    rows.append((pipeline_name, PIPELINE_ONLY, pipeline))
     with_mix = [
-        ("+ videoaug MixUp(elem)", MixUp(num_classes=NUM_CLASSES, mode="elem")),
-        ("+ videoaug CutMix(spatiotemp,elem)", _cutmix("spatiotemporal", "elem")),
-        ("+ torchvision v2.MixUp", v2.MixUp(alpha=1.0, num_classes=NUM_CLASSES)),
+        ("+ videoaug MixUp(elem)", MixUp(num_classes=NUM_CLASSES, mode="elem"), False),
+        ("+ videoaug CutMix(spatiotemp,elem)", _cutmix("spatiotemporal", "elem"), False),
+        ("+ torchvision v2.MixUp", v2.MixUp(alpha=1.0, num_classes=NUM_CLASSES), True),
     ]
-    for impl, mix in with_mix:
-        wrap = isinstance(mix, (v2.MixUp, v2.CutMix))
-        seconds = timed(lambda mix=mix, wrap=wrap: mix(tv_tensors.Video(pipeline()) if wrap else pipeline(),
-                                                       labels))
-        records.append(_record(pipeline_name, impl, device, b, seconds, shape,
-                               overhead_percent=100.0 * (seconds - base) / base))
+    for impl, mix, wrap in with_mix:
+        def step(mix=mix, wrap=wrap) -> object:
+            batch = pipeline()
+            return mix(tv_tensors.Video(batch) if wrap else batch, labels)
+
+        rows.append((pipeline_name, impl, step))
+
+    seconds = _interleaved([fn for _, _, fn in rows], repeats, device)
+    base = seconds[[impl for _, impl, _ in rows].index(PIPELINE_ONLY)]
+    records = []
+    for (pipeline_, impl, _), sec in zip(rows, seconds, strict=True):
+        extra = {"overhead_percent": 100.0 * (sec - base) / base} if pipeline_ == pipeline_name else {}
+        records.append(_record(pipeline_, impl, device, b, sec, shape, **extra))
     return records
+
+
+def _interleaved(fns: list[Callable[[], object]], repeats: int, device: torch.device) -> list[float]:
+    """Median seconds of each function, timed round-robin (one run of each per round) so that load from other
+    processes shifts all of them alike instead of whichever happened to run during it."""
+    times: list[list[float]] = [[] for _ in fns]
+    for fn in fns:  # warm-up
+        fn()
+        sync(device)
+    for _ in range(repeats):
+        for i, fn in enumerate(fns):
+            times[i].append(time_call(fn, repeats=1, warmup=0, device=device.type))
+    return [statistics.median(t) for t in times]
