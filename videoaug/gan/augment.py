@@ -1,0 +1,397 @@
+"""The learned augmentation as a transform: a pretrained RCGAN generator turns a clip into a new clip of
+its class.
+
+:class:`RCGANAugment` is a ``torchvision.transforms.v2.Transform`` for dataset pipelines (one clip, in a
+DataLoader worker, on the CPU) and for batches; :class:`GPUAugment` runs the same thing in the training loop
+on batches already on the GPU. Both load the generator once per process and device (:func:`load_cached`),
+validate the checkpoint (safetensors only, config, sha256: :func:`videoaug.gan.checkpoint.load_generator`) and
+run it batched under ``torch.inference_mode`` (bf16 autocast on CUDA).
+
+The generator (:class:`videoaug.gan.networks.Generator`) is anchored on the input clip (DAGAN, Antoniou et
+al., 2017), recurrent over frames and conditioned on the class (RCGAN, Esteban et al., 2017). It predicts
+smooth per-frame warps and brightness fields in normalised coordinates, so it serves any input size.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import get_worker_info
+from torchvision import tv_tensors
+
+from .._video import as_batch, check_video, from_float, to_float
+from ..transforms._base import RandomVideoTransform, VideoShape
+
+__all__ = [
+    "RCGANAugment",
+    "GPUAugment",
+    "resolve_checkpoint",
+    "load_cached",
+    "clear_cache",
+    "CHECKPOINTS_ENV",
+]
+
+CHECKPOINTS_ENV = "VIDEOAUG_CHECKPOINTS"
+_REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
+_LUMA = (0.299, 0.587, 0.114)
+
+_cache: dict[tuple[str, int, str], tuple[Any, dict]] = {}
+_cache_lock = threading.Lock()
+
+
+def resolve_checkpoint(checkpoint: str | os.PathLike) -> Path:
+    """Find a generator checkpoint directory.
+
+    ``checkpoint`` is a directory path, or the name of a shipped checkpoint (``"moving_mnist"``), looked up as
+    ``$VIDEOAUG_CHECKPOINTS/<name>`` and then ``<repository>/checkpoints/<name>`` (the ``checkpoints/`` folder
+    beside the ``videoaug`` package of a source checkout or editable install).
+
+    Raises:
+        FileNotFoundError: naming every place that was searched.
+    """
+    if not isinstance(checkpoint, (str, os.PathLike)):
+        raise TypeError(f"checkpoint: expected a name or a path, got {type(checkpoint).__name__}")
+    path = Path(checkpoint).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    searched = [str(path)]
+    if len(path.parts) == 1:
+        roots = [Path(os.environ[CHECKPOINTS_ENV])] if os.environ.get(CHECKPOINTS_ENV) else []
+        for root in [*roots, _REPO_CHECKPOINTS]:
+            candidate = root / path
+            if candidate.is_dir():
+                return candidate.resolve()
+            searched.append(str(candidate))
+    raise FileNotFoundError(
+        f"checkpoint {str(checkpoint)!r}: expected a checkpoint directory (config.json + safetensors "
+        f"weights); searched {', '.join(searched)}. Train one with `videoaug fit` or set ${CHECKPOINTS_ENV}."
+    )
+
+
+def load_cached(path: Path, device: torch.device) -> tuple[Any, dict]:
+    """The generator of checkpoint ``path`` on ``device``, in eval mode, loaded once per process and device.
+
+    The cache key includes the modification time of ``config.json``, so a checkpoint rewritten in place is
+    loaded again. Returns ``(generator, config)``.
+    """
+    from .checkpoint import load_generator
+
+    mtime = (path / "config.json").stat().st_mtime_ns if (path / "config.json").exists() else 0
+    key = (str(path), mtime, str(device))
+    with _cache_lock:
+        if key not in _cache:
+            generator, config = load_generator(path, device=device)
+            generator.eval().requires_grad_(False)
+            _cache[key] = (generator, config)
+        return _cache[key]
+
+
+def clear_cache() -> None:
+    """Forget every loaded generator (the next call loads from disk again)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _in_worker() -> bool:
+    return get_worker_info() is not None
+
+
+class RCGANAugment(RandomVideoTransform):
+    """Replace each clip, with probability ``p``, by a variant a pretrained RCGAN generator makes from it.
+
+    The generator is anchored on the input clip (DAGAN, Antoniou et al., 2017) and recurrent over its frames
+    with the class as condition at every step (RCGAN, Esteban et al., 2017): it predicts a smooth per-frame
+    warp and a low-frequency brightness gain and bias, and applies them to the clip. See ``docs/rcgan.md``.
+
+    Labels: in ``aug(video, label)`` (or a dict) the first integer among the other inputs -- an ``int`` for a
+    clip or an integer tensor ``(B,)`` for a batch, ``-1`` meaning unknown -- conditions the generator; it is
+    returned unchanged. Without one, or with ``use_labels=False``, or for other label kinds (soft labels
+    ``(B, K)``, strings) the generator's "no label" entry is used. Labels outside ``[-1, num_classes)`` of
+    the checkpoint raise ``ValueError`` (pass ``use_labels=False`` to use a checkpoint trained on other
+    classes).
+
+    Sizes: any ``T >= 1`` and ``H, W``. The generator's encoder sees the frames resized to the checkpoint's
+    resolution (``config.json``); the predicted fields live in normalised coordinates and are upsampled to the
+    input's size, so a warp moves content by the same *fraction* of the frame at 32×32, 64×64 or 112×112. On a
+    non-square clip a horizontal shift is a fraction of the width and a vertical one a fraction of the height.
+
+    Channels: when the clip's channels differ from the checkpoint's, the generator runs on a version of the
+    clip with its channel count (the luminance ``0.299 R + 0.587 G + 0.114 B`` of an RGB clip for a 1-channel
+    checkpoint; the grey channel repeated for a 3-channel one) and the warp and brightness fields it predicts
+    are applied to the clip's own channels (a 1-channel gain acts on R, G and B alike; a 3-channel gain is
+    averaged). Colours are kept and every channel moves together.
+
+    Device: ``"auto"`` runs where the input is; ``"cpu"``/``"cuda"`` run there and return the result on the
+    input's device. Inside a DataLoader worker it always runs on the CPU (CUDA cannot be used after fork; a
+    warning says so once if another device was asked for): use :class:`GPUAugment` on batches in the training
+    loop to run on the GPU. On CUDA the generator runs under bf16 autocast.
+
+    Args:
+        checkpoint: ``"moving_mnist"`` (the shipped checkpoint, see :func:`resolve_checkpoint`) or a
+            checkpoint directory written by ``videoaug fit``. Loaded and validated at construction.
+        p: probability, per clip, that the clip is replaced.
+        strength: scales the generator's fields: 0 gives the input back, 1 the trained amount.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"`` or a ``torch.device``.
+        batch_size: clips per generator call (larger batches are processed in chunks).
+        generator: optional ``torch.Generator`` for the per-clip draws and the generator noise.
+        use_labels: condition on labels found among the inputs (default) or always use "no label".
+
+    Shape:
+        ``(T, C, H, W)`` or ``(B, T, C, H, W)``, ``C`` 1 or 3, uint8 or float in [0, 1], plain or
+        ``tv_tensors.Video``; the output has the input's type, dtype, shape and device.
+
+    Example:
+        >>> aug = RCGANAugment("moving_mnist", p=1.0)  # doctest: +SKIP
+        >>> clip, label = aug(torch.zeros(16, 1, 64, 64, dtype=torch.uint8), 3)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        checkpoint: str | os.PathLike = "moving_mnist",
+        p: float = 0.5,
+        strength: float = 1.0,
+        device: str | torch.device = "auto",
+        batch_size: int = 64,
+        generator: torch.Generator | None = None,
+        use_labels: bool = True,
+    ) -> None:
+        super().__init__(p=p, generator=generator)
+        if not isinstance(strength, (int, float)) or not 0.0 <= float(strength) <= 4.0:
+            raise ValueError(f"strength: expected a number in [0, 4], got {strength!r}")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size: expected a positive int, got {batch_size!r}")
+        if device != "auto":
+            try:
+                torch.device(device)
+            except (RuntimeError, TypeError):
+                raise ValueError(
+                    f"device: expected 'auto', 'cpu', 'cuda' or a torch.device, got {device!r}"
+                ) from None
+        self.checkpoint = resolve_checkpoint(checkpoint)
+        self.strength = float(strength)
+        self.device = device if device == "auto" else str(torch.device(device))
+        self.batch_size = batch_size
+        self.use_labels = bool(use_labels)
+        model, _ = load_cached(self.checkpoint, torch.device("cpu"))  # validates the checkpoint now
+        cfg = model.config
+        self.channels = int(cfg.channels)
+        self.num_classes = int(cfg.num_classes)
+        self.z_dim = int(cfg.z_dim)
+        self.frame_noise_dim = int(cfg.frame_noise_dim)
+        self._warned_worker = False
+        self._call_inputs: list[Any] | None = None
+
+    def extra_repr(self) -> str:
+        return (
+            f"checkpoint={str(self.checkpoint)!r}, p={self.p}, strength={self.strength}, "
+            f"device={self.device!r}, batch_size={self.batch_size}"
+        )
+
+    # -- parameters ------------------------------------------------------------------------------------------
+    def check_inputs(self, flat_inputs: list[Any]) -> None:
+        # v2 hands make_params only the inputs it transforms (not the labels); this hook sees all of them
+        super().check_inputs(flat_inputs)
+        self._call_inputs = flat_inputs
+
+    def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
+        all_inputs, self._call_inputs = self._call_inputs or flat_inputs, None
+        if self._replay_params is not None:
+            return self._replay_params
+        flat_inputs = all_inputs
+        index = next((i for i, x in enumerate(flat_inputs) if isinstance(x, tv_tensors.Video)), None)
+        if index is None:
+            index = next((i for i, x in enumerate(flat_inputs) if isinstance(x, torch.Tensor)), None)
+        if index is None:
+            raise TypeError(
+                "expected a video tensor (T, C, H, W) or (B, T, C, H, W) among the inputs, found none"
+            )
+        video = flat_inputs[index]
+        check_video(video)
+        b = video.shape[0] if video.ndim == 5 else 1
+        t, c, h, w = video.shape[-4:]
+        params = self.sample_params(VideoShape(b, t, c, h, w, video.dtype, video.device))
+        params = {k: v.to(video.device) for k, v in params.items()}
+        rest = flat_inputs[:index] + flat_inputs[index + 1 :]
+        params["labels"] = self._find_labels(rest, b, video.ndim == 4) if self.use_labels else None
+        self.last_params = params
+        return params
+
+    def sample_params(self, shape: VideoShape) -> dict[str, Any]:
+        """``apply`` bool ``(B,)``; generator noise ``z`` ``(B, z_dim)`` and ``frame_noise`` ``(B, T, D)``."""
+        apply = self._apply_mask(shape.batch)
+        z = torch.randn(shape.batch, self.z_dim, generator=self.generator, device=self._rng_device)
+        e = torch.randn(
+            shape.batch, shape.frames, self.frame_noise_dim, generator=self.generator, device=self._rng_device
+        )
+        return {"apply": apply, "z": z, "frame_noise": e}
+
+    def _find_labels(self, others: list[Any], batch: int, is_clip: bool) -> torch.Tensor | None:
+        for x in others:
+            if isinstance(x, bool):
+                continue
+            if isinstance(x, int) and is_clip:
+                labels = torch.tensor([x])
+            elif (
+                isinstance(x, torch.Tensor)
+                and not x.is_floating_point()
+                and not x.is_complex()
+                and x.dtype != torch.bool
+                and not isinstance(x, tv_tensors.TVTensor)
+                and (x.shape == (batch,) or (is_clip and x.ndim == 0))
+            ):
+                labels = x.reshape(batch).long()
+            else:
+                continue
+            if labels.numel() and (int(labels.min()) < -1 or int(labels.max()) >= self.num_classes):
+                raise ValueError(
+                    f"labels: the checkpoint {self.checkpoint.name!r} knows classes "
+                    f"0..{self.num_classes - 1} (and -1 for no label), got values in "
+                    f"[{int(labels.min())}, {int(labels.max())}]; pass use_labels=False to augment "
+                    f"without conditioning on them"
+                )
+            return labels
+        return None
+
+    # -- applying --------------------------------------------------------------------------------------------
+    def _compute_device(self, video: torch.Tensor) -> torch.device:
+        if _in_worker():
+            if self.device not in ("auto", "cpu") and not self._warned_worker:
+                warnings.warn(
+                    f"RCGANAugment(device={self.device!r}) runs on the CPU inside a DataLoader worker (CUDA "
+                    f"cannot be used after fork); use videoaug.gan.GPUAugment in the training loop for GPUs",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                self._warned_worker = True
+            return torch.device("cpu")
+        return video.device if self.device == "auto" else torch.device(self.device)
+
+    def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        apply = params["apply"].to(video.device)
+        if self.strength == 0 or not bool(apply.any()):
+            return video.clone()
+        index = apply.nonzero().squeeze(1)
+        device = self._compute_device(video)
+        model, _ = load_cached(self.checkpoint, device)
+        labels = params.get("labels")
+        pieces = []
+        for chunk in index.split(self.batch_size):
+            clips = video.index_select(0, chunk).to(device, non_blocking=True)
+            lab = labels.to(chunk.device).index_select(0, chunk).to(device) if labels is not None else None
+            z = params["z"].to(chunk.device).index_select(0, chunk).to(device)
+            e = params["frame_noise"].to(chunk.device).index_select(0, chunk).to(device)
+            pieces.append(self._generate(model, clips, lab, z, e))
+        generated = torch.cat(pieces).to(video.device).clone()  # a normal tensor, usable by autograd later
+        out = video.clone()
+        out[index] = (
+            from_float(generated, video.dtype) if video.dtype == torch.uint8 else generated.to(video.dtype)
+        )
+        return out
+
+    def _generate(
+        self, model, clips: torch.Tensor, labels: torch.Tensor | None, z: torch.Tensor, e: torch.Tensor
+    ) -> torch.Tensor:
+        """Float32 variants ``(n, T, C, H, W)`` in [0, 1] of ``clips`` (any dtype) on their device."""
+        x = to_float(clips).float()
+        with (
+            torch.inference_mode(),
+            torch.autocast("cuda", dtype=torch.bfloat16, enabled=x.device.type == "cuda"),
+        ):
+            if x.shape[2] == self.channels:
+                out = model(x, labels, noise=(z, e), strength=self.strength)
+            else:
+                out = self._generate_other_channels(model, x, labels, z, e)
+            out = out.float().clamp(0, 1)
+        return out
+
+    def _generate_other_channels(self, model, x: torch.Tensor, labels, z, e) -> torch.Tensor:
+        n, t, c, h, w = x.shape
+        if self.channels == 1:  # RGB clip, grey checkpoint: run on luminance
+            luma = torch.tensor(_LUMA, device=x.device, dtype=x.dtype).view(1, 1, 3, 1, 1)
+            proxy = (x * luma).sum(2, keepdim=True)
+        else:  # grey clip, RGB checkpoint: run on the grey channel repeated
+            proxy = x.expand(n, t, 3, h, w)
+        _, fields = model(proxy, labels, noise=(z, e), strength=self.strength, return_fields=True)
+        gain, bias = fields["gain"], fields["bias"]
+        if self.channels == 3:
+            gain, bias = gain.mean(2, keepdim=True), bias.mean(2, keepdim=True)
+        gain = gain.expand(n, t, c, *gain.shape[-2:]).reshape(n * t, c, *gain.shape[-2:])
+        bias = bias.expand(n, t, c, *bias.shape[-2:]).reshape(n * t, c, *bias.shape[-2:])
+        out = model.apply_fields(
+            x.reshape(n * t, c, h, w),
+            fields["affine"].reshape(n * t, 2, 2),
+            fields["shift"].reshape(n * t, 2),
+            fields["warp"].reshape(n * t, 2, *fields["warp"].shape[-2:]),
+            gain,
+            bias,
+            self.strength,
+        )
+        return out.reshape(n, t, c, h, w)
+
+
+class GPUAugment:
+    """The RCGAN augmentation for the training loop: moves a batch to ``device`` and augments it there.
+
+    DataLoader workers cannot use CUDA, so a GPU pipeline loads clips on the CPU and augments whole batches on
+    the GPU after collation::
+
+        gpu_aug = GPUAugment("moving_mnist", p=0.5, device="cuda")
+        for video, labels in loader:              # uint8 (B, T, C, H, W) on the CPU
+            video, labels = gpu_aug(video, labels)  # on the GPU, same dtype, labels condition the generator
+            loss = criterion(model(video.float() / 255), labels)
+
+    The output is an ordinary tensor (not an inference tensor), so it can go through a model under autograd.
+
+    Args:
+        checkpoint, p, strength, batch_size, generator, use_labels: as for :class:`RCGANAugment`.
+        device: where to run (default: ``"cuda"`` when available, else ``"cpu"``).
+
+    Shape:
+        ``video``: ``(B, T, C, H, W)`` (or a clip); ``labels``: optional ``(B,)`` integers. Returns the
+        augmented video on ``device``, or ``(video, labels)`` with both on ``device`` when labels were given.
+    """
+
+    def __init__(
+        self,
+        checkpoint: str | os.PathLike = "moving_mnist",
+        p: float = 0.5,
+        strength: float = 1.0,
+        device: str | torch.device | None = None,
+        batch_size: int = 256,
+        generator: torch.Generator | None = None,
+        use_labels: bool = True,
+    ) -> None:
+        self.device = torch.device(
+            device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu")
+        )
+        self.augment = RCGANAugment(
+            checkpoint,
+            p=p,
+            strength=strength,
+            device="auto",
+            batch_size=batch_size,
+            generator=generator,
+            use_labels=use_labels,
+        )
+
+    def __call__(self, video: torch.Tensor, labels: torch.Tensor | None = None):
+        if _in_worker():
+            raise RuntimeError(
+                "GPUAugment is for the training loop, not for DataLoader workers: use "
+                "RCGANAugment in the dataset's transform there"
+            )
+        batch, restore = as_batch(video)
+        batch = batch.to(self.device, non_blocking=True)
+        if labels is None:
+            return restore(self.augment(batch))
+        labels = torch.as_tensor(labels).to(self.device, non_blocking=True)
+        out, labels = self.augment(batch, labels)
+        return restore(out), labels
+
+    def __repr__(self) -> str:
+        return f"GPUAugment(device={str(self.device)!r}, {self.augment.extra_repr()})"
