@@ -42,7 +42,7 @@ def test_run_writes_side_by_side_gif(tmp_path, capsys):
         # 3 rows (clips) x 2 columns (original | augmented), cells of 32 px with 2 px padding
         assert im.size == (2 * 34 + 2, 3 * 34 + 2)
         im.seek(0)
-        frame = torch.from_numpy(numpy.asarray(im.convert("RGB"))).float()
+        frame = torch.from_numpy(numpy.array(im.convert("RGB"))).float()
     out = capsys.readouterr().out
     assert str(path) in out and "clips/s" in out
     original, augmented = frame[2:34, 2:34], frame[2:34, 36:68]
