@@ -61,6 +61,25 @@ def test_op_matches_torchvision(name, dtype, C):
             assert_matches(out[b], reference(video[b], name, float(mags[b, 0]), stats), dtype)
 
 
+@pytest.mark.parametrize("policy", [VideoRandAugment, VideoTrivialAugment])
+def test_every_table_magnitude_bit_exact_with_torchvision(policy):
+    """Every op at every magnitude bin and sign of the policy's table, uint8, on an odd x even frame (where
+    90-degree rotations sample pixel borders): bit-identical to torchvision (Contrast within 1)."""
+    h, w = 15, 22
+    table, signed = magnitude_table(policy._SPACE, 31, h, w)
+    video = make_video(B=31, T=1, H=h, W=w)
+    for i, name in enumerate(AUGMENT_OPS):
+        for sign in (1.0, -1.0) if signed[i] else (1.0,):
+            mags = (sign * table[i]).view(31, 1)
+            out = augment_ops(video, torch.full((31, 1), i), mags)
+            for b in range(31):
+                ref = reference(video[b], name, float(mags[b, 0]))
+                if name == "Contrast":  # a float mean: the summation order over a batch may differ by an ulp
+                    assert_matches(out[b], ref, torch.uint8)
+                else:
+                    assert torch.equal(out[b], ref), (name, float(mags[b]))
+
+
 @pytest.mark.parametrize("name", ["ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate"])
 @pytest.mark.parametrize("interpolation, fill", [("bilinear", None), ("nearest", [0.5, 0.2, 0.9]),
                                                  ("bilinear", [0.25])])
@@ -233,3 +252,5 @@ def test_bad_kernel_params():
         augment_ops(video, torch.zeros(2, 1, dtype=torch.long), torch.zeros(2, 2))
     with pytest.raises(ValueError, match="bits"):
         posterize(video, 9)
+    with pytest.raises(ValueError, match="factor"):
+        adjust_sharpness(video, torch.tensor([1.0, -0.5]))

@@ -17,6 +17,7 @@ from torchvision.transforms.v2 import InterpolationMode
 from torchvision.transforms.v2 import functional as tvf
 
 from .._video import check_batch, max_value
+from ._geometry import affine
 
 __all__ = [
     "AUGMENT_OPS",
@@ -102,62 +103,26 @@ def _luma(x: torch.Tensor) -> torch.Tensor:
     return gray if x.is_floating_point() else gray.floor_()
 
 
-# -- geometric ops: one batched affine grid_sample
-# -----------------------------------------------------------------
-def _inverse_affine(op: torch.Tensor, magnitude: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    """Per-clip inverse affine matrices ``(n, 2, 3)`` (float64, in torchvision's centred pixel coordinates)
-    for the geometric ops, computed as ``torchvision.transforms.functional._get_inverse_affine_matrix``
-    does."""
+# -- geometric ops: one batched affine grid_sample -----------------------------------------------------------
+def _geometric(video: torch.Tensor, op: torch.Tensor, magnitude: torch.Tensor, interpolation: str,
+               fill: list[float] | None) -> torch.Tensor:
+    """Shear, translate or rotate each clip by its own op and magnitude with one call of the spatial affine
+    kernel (one ``grid_sample``), with the arguments torchvision's RandAugment hands to ``F.affine`` /
+    ``F.rotate``."""
+    h, w = video.shape[-2:]
     m = magnitude.double()
     zero = torch.zeros_like(m)
-    rotate = op == _OP["Rotate"]
     shear_x, shear_y = op == _OP["ShearX"], op == _OP["ShearY"]
-    rot = torch.where(rotate, torch.deg2rad(-m), zero)  # F.rotate hands -angle to the matrix
-    sx = torch.where(shear_x, torch.atan(m), zero)
-    sy = torch.where(shear_y, torch.atan(m), zero)
-    tx = torch.where(op == _OP["TranslateX"], torch.trunc(m), zero)  # torchvision: int(magnitude)
-    ty = torch.where(op == _OP["TranslateY"], torch.trunc(m), zero)
-    sheared = shear_x | shear_y  # torchvision shears about the top-left corner (center=[0, 0])
-    cx = torch.where(sheared, zero - width * 0.5, zero)
-    cy = torch.where(sheared, zero - height * 0.5, zero)
-    a = torch.cos(rot - sy) / torch.cos(sy)
-    b = -torch.cos(rot - sy) * torch.tan(sx) / torch.cos(sy) - torch.sin(rot)
-    c = torch.sin(rot - sy) / torch.cos(sy)
-    d = -torch.sin(rot - sy) * torch.tan(sx) / torch.cos(sy) + torch.cos(rot)
-    e = d * (-cx - tx) + b.neg() * (-cy - ty) + cx
-    f = c.neg() * (-cx - tx) + a * (-cy - ty) + cy
-    return torch.stack([d, -b, e, -c, a, f], dim=-1).view(-1, 2, 3)
-
-
-def _affine(video: torch.Tensor, theta: torch.Tensor, interpolation: str,
-            fill: list[float] | None) -> torch.Tensor:
-    """Warp every frame of clip ``i`` by ``theta[i]`` (``(n, 2, 3)``, torchvision's convention) in one
-    grid_sample, with torchvision's sampling grid, fill handling and uint8 rounding."""
-    n, t, c, h, w = video.shape
-    dtype = video.dtype if video.is_floating_point() else torch.float32
-    dev = video.device
-    base = torch.empty(h, w, 3, dtype=dtype, device=dev)
-    base[..., 0].copy_(torch.linspace((1.0 - w) * 0.5, (w - 1.0) * 0.5, w, dtype=dtype, device=dev))
-    ys = torch.linspace((1.0 - h) * 0.5, (h - 1.0) * 0.5, h, dtype=dtype, device=dev)
-    base[..., 1].copy_(ys.unsqueeze(-1))
-    base[..., 2].fill_(1)
-    scaled = theta.to(dtype).transpose(1, 2) / torch.tensor([0.5 * w, 0.5 * h], dtype=dtype, device=dev)
-    grid = base.view(1, h * w, 3).matmul(scaled).view(n, 1, h, w, 2)
-    grid = grid.expand(n, t, h, w, 2).reshape(n * t, h, w, 2)  # the clip's grid on each of its frames
-    img = video.reshape(n * t, c, h, w).to(dtype)
-    if fill is not None:
-        img = torch.cat([img, img.new_ones(n * t, 1, h, w)], dim=1)
-    out = nnf.grid_sample(img, grid, mode=interpolation, padding_mode="zeros", align_corners=False)
-    if fill is not None:
-        out, mask = out[:, :c], out[:, c:]
-        fill_img = torch.tensor(fill, dtype=dtype, device=dev).view(1, -1, 1, 1)
-        if interpolation == "nearest":
-            out = torch.where(mask < 0.5, fill_img.expand_as(out), out)
-        else:
-            out = out.sub_(fill_img).mul_(mask).add_(fill_img)
-    if not video.is_floating_point():
-        out = out.round_().to(video.dtype)
-    return out.view(n, t, c, h, w)
+    # F.rotate takes the angle mod 360 and hands -angle to the affine matrix; at 90-degree steps on odd/even
+    # frame sizes samples fall on pixel borders, where the last bit of cos/sin decides, so do exactly the same
+    angle = torch.where(op == _OP["Rotate"], -torch.remainder(m, 360.0), zero)
+    shear = torch.stack([torch.where(shear_x, torch.rad2deg(torch.atan(m)), zero),
+                         torch.where(shear_y, torch.rad2deg(torch.atan(m)), zero)], dim=1)
+    # torchvision shears about the top-left corner (center=[0, 0]): about the frame centre, that is the same
+    # shear followed by a shift of -tan(shear) * half the other side
+    tx = torch.where(op == _OP["TranslateX"], torch.trunc(m), zero) - torch.where(shear_x, m * h * 0.5, zero)
+    ty = torch.where(op == _OP["TranslateY"], torch.trunc(m), zero) - torch.where(shear_y, m * w * 0.5, zero)
+    return affine(video, angle, torch.stack([tx, ty], dim=1), 1.0, shear, interpolation, fill)
 
 
 # -- photometric ops (each on (n, T, C, H, W) with a magnitude per clip)
@@ -189,6 +154,14 @@ def adjust_sharpness(video: torch.Tensor, factor: float | torch.Tensor) -> torch
     """
     check_batch(video)
     f = _per_clip(factor, video, "factor")
+    if bool((f < 0).any()):
+        raise ValueError(f"factor: expected non-negative sharpness factors, got min {float(f.min())}")
+    return _sharpness(video, 1.0 - f)
+
+
+def _sharpness(video: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """:func:`adjust_sharpness` with ``weight = 1 - factor`` (``(B, 1, 1, 1, 1)``) given directly, so that the
+    policies can pass ``-magnitude`` exactly as torchvision forms it."""
     b, t, c, h, w = video.shape
     if h <= 2 or w <= 2:
         return video.clone()
@@ -201,7 +174,7 @@ def adjust_sharpness(video: torch.Tensor, factor: float | torch.Tensor) -> torch
     if not video.is_floating_point():
         blurred = blurred.round_()
     inner = out[..., 1:-1, 1:-1]
-    inner.add_(blurred.sub_(inner).mul_(1.0 - f.to(dtype)))
+    inner.addcmul_(blurred.sub_(inner), weight.to(dtype))
     out = out.clamp_(0, max_value(video.dtype))
     return out if video.is_floating_point() else out.to(video.dtype)
 
@@ -272,7 +245,7 @@ def _photometric(op: int, x: torch.Tensor, m: torch.Tensor, stats: str) -> torch
     if op == _OP["Contrast"]:
         return _contrast(x, m5, stats)
     if op == _OP["Sharpness"]:
-        return adjust_sharpness(x, 1.0 + m)
+        return _sharpness(x, m5.neg())
     if op == _OP["Posterize"]:
         return posterize(x, m.long())
     if op == _OP["Solarize"]:
@@ -328,7 +301,6 @@ def augment_ops(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor
                          f"{int(ops.max())}]")
     ops = ops.to(video.device)
     magnitudes = magnitudes.to(video.device, torch.float32)
-    h, w = video.shape[-2:]
     out = video.clone()
     geometric = torch.tensor(_GEOMETRIC, device=video.device)
     for k in range(ops.shape[1]):
@@ -336,8 +308,7 @@ def augment_ops(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor
         present = set(torch.unique(op_k).tolist())
         if present & set(_GEOMETRIC):
             idx = torch.isin(op_k, geometric).nonzero().flatten()
-            theta = _inverse_affine(op_k[idx], mag_k[idx], h, w)
-            out.index_copy_(0, idx, _affine(out[idx], theta, mode, fill_values))
+            out.index_copy_(0, idx, _geometric(out[idx], op_k[idx], mag_k[idx], mode, fill_values))
         for op in sorted(present - set(_GEOMETRIC) - {_OP["Identity"]}):
             idx = (op_k == op).nonzero().flatten()
             out.index_copy_(0, idx, _photometric(op, out[idx], mag_k[idx], stats))
