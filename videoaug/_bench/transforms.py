@@ -1,0 +1,142 @@
+"""Bench suite ``transforms``: the standard video training pipeline in videoaug, torchvision v2 and kornia.
+
+The pipeline (UCF-101 style): ``RandomResizedCrop(112, scale=(0.5, 1))``, ``RandomHorizontalFlip``,
+``ColorJitter(0.4, 0.4, 0.4, 0.1)`` applied with probability 0.8, ``ToDtype(float32, scale=True)``,
+``Normalize`` -- on uint8 clips ``16 x 3 x 128 x 171``. Implementations, all timed in this process on the same
+input, round-robin (one run of each per round, so load from other processes shifts all of them alike):
+
+- batch of B clips (``--batch``, 32 by default):
+  - ``torchvision v2 (clip by clip)``: ``v2.Compose`` called on each clip (torchvision draws one set of
+    parameters per call, so per-clip randomness needs one call per clip); ColorJitter in
+    ``RandomApply(p=0.8)``;
+  - ``kornia VideoSequential``: ``VideoSequential(..., data_format="BTCHW", same_on_frame=True)`` on the
+    batch; kornia needs float input, so the uint8 -> float conversion of the whole batch is inside the timing;
+  - ``videoaug (batch)``: the videoaug transforms on the batch (``ColorJitter(..., p=0.8)`` drawn per clip);
+  - ``floor``: one read of the input and one uint8 -> float write of the output's size, the least any
+    implementation must do;
+- one clip (what a DataLoader worker does): ``torchvision v2`` and ``videoaug`` on one ``(T, C, H, W)`` clip,
+  and the floor for one clip.
+
+``--quick`` shrinks everything (4 clips of 4 x 3 x 32 x 43 cropped to 28) so that tests can run the suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections.abc import Callable
+
+import torch
+from torchvision.transforms import v2
+
+from .. import transforms as T
+from ..bench import Record, time_call
+
+MEAN = (0.45, 0.45, 0.45)
+STD = (0.225, 0.225, 0.225)
+TORCHVISION = "torchvision v2 (clip by clip)"
+TORCHVISION_ONE = "torchvision v2"
+KORNIA = "kornia VideoSequential"
+VIDEOAUG = "videoaug (batch)"
+VIDEOAUG_ONE = "videoaug"
+FLOOR = "floor (read + uint8->float write)"
+
+
+def _sizes(args: argparse.Namespace) -> tuple[int, int, int, int, int]:
+    """(B, T, H, W, crop): 32 x 16 x 128 x 171 -> 112 by default (B from --batch); tiny with --quick."""
+    if getattr(args, "quick", False):
+        return max(1, min(args.batch, 4)), 4, 32, 43, 28
+    return args.batch, 16, 128, 171, 112
+
+
+def videoaug_pipeline(crop: int) -> v2.Compose:
+    return v2.Compose([
+        T.RandomResizedCrop(crop, scale=(0.5, 1.0)),
+        T.RandomHorizontalFlip(),
+        T.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8),
+        T.ToDtype(torch.float32, scale=True),
+        T.Normalize(MEAN, STD),
+    ])
+
+
+def torchvision_pipeline(crop: int) -> v2.Compose:
+    return v2.Compose([
+        v2.RandomResizedCrop(crop, scale=(0.5, 1.0), antialias=True),
+        v2.RandomHorizontalFlip(),
+        v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8),
+        v2.ToDtype(torch.float32, scale=True),
+        v2.Normalize(MEAN, STD),
+    ])
+
+
+def kornia_pipeline(crop: int, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:
+    import kornia.augmentation as K
+
+    seq = K.VideoSequential(
+        K.RandomResizedCrop((crop, crop), scale=(0.5, 1.0)),
+        K.RandomHorizontalFlip(),
+        K.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8),
+        K.Normalize(torch.tensor(MEAN), torch.tensor(STD)),
+        data_format="BTCHW",
+        same_on_frame=True,
+    ).to(device)
+
+    def run(batch_u8: torch.Tensor) -> torch.Tensor:
+        return seq(batch_u8.float().div_(255))
+
+    return run
+
+
+def _floor(x: torch.Tensor, crop: int) -> Callable[[], object]:
+    """Read every input byte once (a max) and write a float output of the output's size (a converting copy of
+    the top-left crop)."""
+    out_shape = (*x.shape[:-2], crop, crop)
+
+    def run() -> object:
+        peak = torch.amax(x)
+        out = torch.empty(out_shape, dtype=torch.float32, device=x.device).copy_(x[..., :crop, :crop])
+        return out, peak
+
+    return run
+
+
+def _interleaved(fns: list[Callable[[], object]], repeats: int, device: torch.device) -> list[float]:
+    times: list[list[float]] = [[] for _ in fns]
+    for fn in fns:  # warm-up
+        fn()
+    for _ in range(repeats):
+        for i, fn in enumerate(fns):
+            times[i].append(time_call(fn, repeats=1, warmup=0, device=device.type))
+    return [statistics.median(t) for t in times]
+
+
+def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
+    """Time the standard pipeline in every implementation; one :class:`~videoaug.bench.Record` each."""
+    device = torch.device(device)
+    b, t, h, w, crop = _sizes(args)
+    repeats = max(1, int(args.repeats))
+    gen = torch.Generator().manual_seed(0)
+    batch = torch.randint(0, 256, (b, t, 3, h, w), generator=gen, dtype=torch.uint8).to(device)
+    clip = batch[0].clone()
+    ours, theirs, kornia = videoaug_pipeline(crop), torchvision_pipeline(crop), kornia_pipeline(crop, device)
+    shape = f"{t}x3x{h}x{w}->{crop}"
+    batch_name = f"standard pipeline uint8 {shape}"
+    clip_name = f"standard pipeline uint8 {shape}, one clip"
+    rows: list[tuple[str, str, int, Callable[[], object]]] = [
+        (batch_name, TORCHVISION, b, lambda: [theirs(c) for c in batch]),
+        (batch_name, KORNIA, b, lambda: kornia(batch)),
+        (batch_name, VIDEOAUG, b, lambda: ours(batch)),
+        (batch_name, FLOOR, b, _floor(batch, crop)),
+        (clip_name, TORCHVISION_ONE, 1, lambda: theirs(clip)),
+        (clip_name, VIDEOAUG_ONE, 1, lambda: ours(clip)),
+        (clip_name, FLOOR, 1, _floor(clip.unsqueeze(0), crop)),
+    ]
+    with torch.inference_mode():
+        seconds = _interleaved([fn for *_, fn in rows], repeats, device)
+    records = []
+    for (pipeline, impl, n, _), sec in zip(rows, seconds, strict=True):
+        records.append(Record(pipeline=pipeline, impl=impl, device=device.type, batch=n,
+                              clips_per_second=n / sec,
+                              extra={"median_seconds": sec, "repeats": repeats,
+                                     "clip_shape": [t, 3, h, w], "crop": crop}))
+    return records
