@@ -268,3 +268,18 @@ def test_gpu_augment(ckpt, device):
     if device.type == "cuda":  # bf16 on the GPU against float32 on the CPU: close, not equal
         cpu = RCGANAugment(ckpt, p=1.0).replay(video, labels, params=gpu_aug.augment.last_params)[0]
         assert (out.cpu().float() - cpu.float()).abs().mean() < 3
+
+
+def test_bench_quick_mode():
+    import argparse
+
+    from videoaug._bench import rcgan as bench_rcgan
+
+    args = argparse.Namespace(quick=True, batch=32, repeats=1)
+    records = bench_rcgan.run(args, torch.device("cpu"))
+    impls = [r.impl for r in records]
+    assert impls == ["RCGANAugment batched", "Generator.forward (bare)", "RCGANAugment per clip",
+                     "classical (affine+jitter)"]
+    assert all(r.clips_per_second > 0 and r.device == "cpu" for r in records)
+    assert records[0].batch == 4 and records[2].batch == 1
+    assert records[0].extra["checkpoint"] in ("shipped moving_mnist", "untrained stand-in")
