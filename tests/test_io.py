@@ -247,3 +247,21 @@ class TestWriting:
         assert back.shape == (10, 3, 32, 34)  # odd sizes padded to even
         assert frame_ids(back[..., :31, :33]).tolist() == list(range(10))
         assert probe(tmp_path / "o.mp4").fps == pytest.approx(12)
+
+
+def test_bench_suite_quick():
+    import argparse
+
+    from videoaug._bench import io as bench_io
+
+    args = argparse.Namespace(quick=True, repeats=1, batch=4, device="cpu")
+    records = bench_io.run(args, "cpu")
+    modes = ("1 process", "DataLoader 2 workers")
+    expected = {f"16-frame clips, {g}, {m}" for g in bench_io.GOPS for m in modes}
+    assert {r.pipeline for r in records} == expected
+    assert {r.impl for r in records} == {
+        "videoaug.read_clip (decord)", "PyAV seek+decode", "PyAV seek+decode, AUTO threads"
+    }
+    for r in records:
+        assert r.clips_per_second > 0 and r.extra["clips"] == 6
+        assert r.extra["max_abs_diff"] <= 2  # decord and PyAV decoded the same frames

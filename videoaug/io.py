@@ -51,6 +51,7 @@ import os
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -148,7 +149,7 @@ def _decord_message(exc: BaseException) -> str:
     return text[:300]
 
 
-def _open(path: str, width: int = -1, height: int = -1, num_threads: int = 1):
+def _open(path: str, width: int = -1, height: int = -1, num_threads: int = 0):
     decord = _decord()
     try:
         return decord.VideoReader(
@@ -165,7 +166,7 @@ def _is_stride_bug(exc: BaseException) -> bool:
     return "DECORDArrayCopyFromTo" in str(exc)
 
 
-def probe(path: str | os.PathLike, num_threads: int = 1) -> VideoInfo:
+def probe(path: str | os.PathLike, num_threads: int = 0) -> VideoInfo:
     """Open a video and return its :class:`VideoInfo` (decodes the first frame to learn the frame size).
 
     Results are cached per process, keyed by the path, its size and its modification time.
@@ -315,7 +316,7 @@ def read_clip(
     *,
     pad: str = "loop",
     info: VideoInfo | None = None,
-    num_threads: int = 1,
+    num_threads: int = 0,
 ) -> torch.Tensor:
     """Read one clip (or ``num_clips`` clips) from a video file with decord.
 
@@ -334,7 +335,8 @@ def read_clip(
         pad: short-window rule for ``"dense"`` / ``"center"``: ``"loop"`` (default) or ``"repeat_last"``.
         info: the video's :class:`VideoInfo` if already known (datasets pass their index entry); saves a probe
             when ``size`` is given.
-        num_threads: decoder threads (1 is fastest for short clips and inside DataLoader workers; 0 = auto).
+        num_threads: FFmpeg decoder threads; 0 (decord's default) lets FFmpeg choose. On 2 cores, 0 read
+            random 16-frame clips about 2x (one process) to 2.5x (2 DataLoader workers) faster than 1.
 
     Shape:
         Returns ``(T, C, H, W)`` with ``C = 3``, or ``(K, T, C, H, W)`` when ``num_clips`` is given.
@@ -374,11 +376,14 @@ def read_clip(
         del vr
     if frames is None:
         frames = _read_around_stride_bug(path, unique, size, info, num_threads, num_video_frames)
-    out = torch.from_numpy(frames)
-    if out.ndim != 4 or out.shape[0] != unique.numel() or out.shape[-1] != 3:
-        raise VideoReadError.at(path, f"decord returned frames of unexpected shape {tuple(out.shape)}")
-    out = out[inverse.reshape(-1)].reshape(*idx.shape, *out.shape[1:])  # (K, T, H, W, C)
-    out = out.permute(0, 1, 4, 2, 3).contiguous()
+    if frames.ndim != 4 or frames.shape[0] != unique.numel() or frames.shape[-1] != 3:
+        raise VideoReadError.at(path, f"decord returned frames of unexpected shape {frames.shape}")
+    # gather and transpose in numpy: single-threaded copies of ~1 MB, which torch's intra-op thread pool makes
+    # several times slower on a busy machine
+    if unique.numel() != idx.numel() or not torch.equal(unique, idx.reshape(-1)):
+        frames = np.take(frames, inverse.reshape(-1).numpy(), axis=0)
+    frames = frames.reshape(*idx.shape, *frames.shape[1:])  # (K, T, H, W, C)
+    out = torch.from_numpy(np.ascontiguousarray(frames.transpose(0, 1, 4, 2, 3)))
     return out if num_clips is not None else out[0]
 
 
