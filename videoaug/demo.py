@@ -112,7 +112,9 @@ def make_clips(
     )
     bg_a, bg_b = 0.15 + 0.35 * rand(2, b, 3, 1, 1)
     background = (bg_a + (bg_b - bg_a) * ramp.unsqueeze(1)).unsqueeze(1)  # (B, 1, 3, H, W)
-    colour = (0.55 + 0.45 * rand(b, 3)).view(b, 1, 3, 1, 1)
+    # the shape: a saturated colour of random hue (HSV with s = 0.75, v = 0.95 -> RGB)
+    k = (torch.tensor([5.0, 3.0, 1.0]) + 6 * rand(b, 1)) % 6
+    colour = (0.95 * (1 - 0.75 * torch.minimum(k, 4 - k).clamp(0, 1))).view(b, 1, 3, 1, 1)
     video = torch.where(shape, colour, background)
     return (video * 255).round().to(torch.uint8), labels
 
