@@ -283,3 +283,31 @@ def test_bench_quick_mode():
     assert all(r.clips_per_second > 0 and r.device == "cpu" for r in records)
     assert records[0].batch == 4 and records[2].batch == 1
     assert records[0].extra["checkpoint"] in ("shipped moving_mnist", "untrained stand-in")
+
+
+def test_evaluate_reports_every_figure(ckpt, tmp_path):
+    from videoaug.classifier import ReferenceClassifier, save_classifier
+    from videoaug.gan import evaluate as ev
+
+    n, frames, size, seed = 16, 4, 16, 5
+    _, labels = ev._held_out(n, frames, size, seed)
+    clf = ReferenceClassifier(in_channels=1, num_classes=10, width=2)
+    with torch.no_grad():  # always predicts the first clip's class, so the real accuracy is not zero
+        clf.head.bias.zero_()
+        clf.head.bias[labels[0]] = 100.0
+    clf_dir = save_classifier(clf, tmp_path / "clf", {"data": {"frames": frames, "size": size}})
+    out_file = tmp_path / "eval.json"
+    argv = ["--checkpoint", str(ckpt), "--classifier", str(clf_dir), "--out", str(out_file),
+            "--num-clips", str(n), "--batch-size", "8", "--seed", str(seed)]
+    assert ev.main(argv) == 0
+    report = json.loads(out_file.read_text())
+    res = report["results"]
+    assert report["command"].endswith(" ".join(argv)) and report["checkpoint"]["step"] == 0
+    assert res["identity"]["frechet_distance"] == pytest.approx(0.0, abs=1e-9)
+    assert res["identity"]["class_preservation"]["ratio"] == 1.0 and res["identity"]["diversity"] == 0.0
+    for name in ("rcgan", "rcgan_nolabel", "classical"):
+        assert res[name]["diversity"] > 0 and res[name]["mean_abs_pixel_change"] > 0
+        assert res[name]["frechet_distance"] >= 0
+        assert res[name]["temporal"]["real_mean"] == pytest.approx(res["identity"]["temporal"]["real_mean"])
+    assert res["real_vs_real_frechet"] > 0 and res["real_pairs_diversity"] > 0
+    assert "ColorJitter" in res["classical"]["pipeline"]
