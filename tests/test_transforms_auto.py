@@ -138,6 +138,10 @@ def test_kernel_contracts(dtype, device):
     check_kernel(augment_ops, video, {"ops": ops, "magnitudes": mags})
     check_kernel(augment_ops, video, {"ops": ops, "magnitudes": mags, "interpolation": "bilinear",
                                       "fill": 0.5, "stats": "frame"})
+    for same in (OP["Identity"], OP["Rotate"], OP["Solarize"]):  # whole-batch paths (no selection)
+        same_ops = torch.full_like(ops, same)
+        out = check_kernel(augment_ops, video, {"ops": same_ops, "magnitudes": mags.abs() / 40})
+        assert out.data_ptr() != video.data_ptr()
     per_clip = torch.tensor([0.0, 0.5, 1.0, 2.0], device=device)
     check_kernel(adjust_sharpness, video, {"factor": per_clip})
     check_kernel(posterize, video, {"bits": torch.tensor([0, 3, 6, 8], device=device)})

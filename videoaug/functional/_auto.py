@@ -257,6 +257,14 @@ def _photometric(op: int, x: torch.Tensor, m: torch.Tensor, stats: str) -> torch
     raise ValueError(f"ops: expected indices into AUGMENT_OPS (0..{len(AUGMENT_OPS) - 1}), got {op}")
 
 
+def _apply_op(op: int | None, x: torch.Tensor, op_k: torch.Tensor, mag_k: torch.Tensor, mode: str,
+              fill: list[float] | None, stats: str) -> torch.Tensor:
+    """The geometric group (``op=None``) or the photometric op ``op`` on clips ``x`` with their magnitudes."""
+    if op is None:
+        return _geometric(x, op_k, mag_k, mode, fill)
+    return _photometric(op, x, mag_k, stats)
+
+
 def augment_ops(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor, *,
                 interpolation: str | InterpolationMode = "nearest", fill: FillType = None,
                 stats: str = "clip") -> torch.Tensor:
@@ -301,15 +309,20 @@ def augment_ops(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor
                          f"{int(ops.max())}]")
     ops = ops.to(video.device)
     magnitudes = magnitudes.to(video.device, torch.float32)
-    out = video.clone()
+    out = video
     geometric = torch.tensor(_GEOMETRIC, device=video.device)
     for k in range(ops.shape[1]):
         op_k, mag_k = ops[:, k], magnitudes[:, k]
         present = set(torch.unique(op_k).tolist())
-        if present & set(_GEOMETRIC):
-            idx = torch.isin(op_k, geometric).nonzero().flatten()
-            out.index_copy_(0, idx, _geometric(out[idx], op_k[idx], mag_k[idx], mode, fill_values))
-        for op in sorted(present - set(_GEOMETRIC) - {_OP["Identity"]}):
-            idx = (op_k == op).nonzero().flatten()
-            out.index_copy_(0, idx, _photometric(op, out[idx], mag_k[idx], stats))
-    return out
+        # one group for all geometric ops (one grid_sample), one per photometric op
+        groups = [(torch.isin(op_k, geometric), None)] if present & set(_GEOMETRIC) else []
+        groups += [(op_k == op, op) for op in sorted(present - set(_GEOMETRIC) - {_OP["Identity"]})]
+        for mask, op in groups:
+            if bool(mask.all()):  # every clip is in this group: no selection, no write-back
+                out = _apply_op(op, out, op_k, mag_k, mode, fill_values, stats)
+                continue
+            if out is video:  # never write into the caller's tensor
+                out = video.clone()
+            idx = mask.nonzero().flatten()
+            out.index_copy_(0, idx, _apply_op(op, out[idx], op_k[idx], mag_k[idx], mode, fill_values, stats))
+    return video.clone() if out is video else out
