@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="'auto' (cuda when available), 'cpu', 'cuda', 'cuda:1'")
     p.add_argument("--no-amp", action="store_true", help="disable mixed precision on CUDA")
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.json when it exists")
+    p.add_argument("--stop-after", type=int, default=0, metavar="E",
+                   help="leave after E epochs of this invocation (to fit a job's time limit; then --resume)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-steps-per-epoch", type=int, default=0, help="0: whole epoch (for smoke tests)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -152,7 +154,7 @@ def load_pretrained(model: nn.Module, path: str) -> None:
 def build_loaders(args: argparse.Namespace) -> tuple[DataLoader, DataLoader, DataLoader, list[str]]:
     """Train loader (random clip per video), test loader (centre clip), video loader (K clips per video)."""
     common = {"root": args.root, "split_dir": args.splits, "fold": args.fold, "num_frames": args.frames,
-              "stride": args.stride, "size": tuple(args.resize)}
+              "stride": args.stride, "size": tuple(args.resize), "progress": not args.no_progress}
     train = UCF101(train=True, sampling="dense", **common)  # a random window of frames `stride` apart
     test = UCF101(train=False, sampling="center", **common)  # the centred window
     # K windows, evenly spaced from the first to the last possible start
@@ -244,6 +246,11 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, augment: Callable[...,
     """One pass over ``loader``; ``state["step"]`` counts optimiser steps across epochs (for the schedule)."""
     model.train()
     steps = len(loader) if not args.max_steps_per_epoch else min(len(loader), args.max_steps_per_epoch)
+    if steps == 0:
+        raise ValueError(f"expected at least one training batch, got {len(loader.dataset)} training videos "
+                         f"for --batch-size {args.batch_size}")
+    # the shuffle (and worker seeds) of epoch e depend only on (seed, e): a resumed run sees the same batches
+    loader.generator.manual_seed(args.seed * 100_003 + state["epoch"])
     total_steps = steps * args.epochs
     warmup = round(args.warmup_epochs * steps)
     loss_sum = correct = seen = 0.0
@@ -386,7 +393,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"augment={args.augment}")
 
     progress = not args.no_progress
+    first_epoch = state["epoch"]
     while state["epoch"] < args.epochs:
+        if args.stop_after and state["epoch"] - first_epoch >= args.stop_after:
+            print(f"stopping after {args.stop_after} epoch(s) as asked; continue with --resume")
+            return 0
         t0 = time.perf_counter()
         stats = train_one_epoch(model, train_loader, augment, loss_fn, optimizer, scaler, state, args, device,
                                 amp)
