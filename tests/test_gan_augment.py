@@ -305,9 +305,10 @@ def test_evaluate_reports_every_figure(ckpt, tmp_path):
     assert report["command"].endswith(" ".join(argv)) and report["checkpoint"]["step"] == 0
     assert res["identity"]["frechet_distance"] == pytest.approx(0.0, abs=1e-9)
     assert res["identity"]["class_preservation"]["ratio"] == 1.0 and res["identity"]["diversity"] == 0.0
-    for name in ("rcgan", "rcgan_nolabel", "classical"):
+    for name in ("rcgan", "rcgan_nolabel", "classical_standard", "classical_mild"):
         assert res[name]["diversity"] > 0 and res[name]["mean_abs_pixel_change"] > 0
         assert res[name]["frechet_distance"] >= 0
         assert res[name]["temporal"]["real_mean"] == pytest.approx(res["identity"]["temporal"]["real_mean"])
     assert res["real_vs_real_frechet"] > 0 and res["real_pairs_diversity"] > 0
-    assert "ColorJitter" in res["classical"]["pipeline"]
+    assert "RandomResizedCrop" in res["classical_standard"]["pipeline"]
+    assert "RandomAffine" in res["classical_mild"]["pipeline"]

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
             Record(pipeline, "RCGANAugment per clip", device.type, 1, len(clips) / sec, dict(extra))
         )
 
-        classical, desc = classical_pipeline()
+        classical, desc = classical_pipeline("mild", h)
         sec = time_call(lambda: classical(video), repeats=repeats, device=str(device))
         records.append(
             Record(

@@ -7,8 +7,9 @@ Every figure is measured with :mod:`videoaug.metrics` in the feature space of th
 (:mod:`videoaug.classifier`, trained on real clips only), on clips of the ``"test"`` split (digit images that
 neither the classifier nor the generator saw), drawn with a seed of their own. Next to the generator
 (``rcgan``, conditioned on the true label, and ``rcgan_nolabel``, without it) the same figures are given for
-``identity`` (the real clip) and for ``classical`` -- the standard pipeline of classical augmentations
-described by :func:`classical_pipeline` -- so each number has something to be read against:
+``identity`` (the real clip) and for two classical pipelines of :func:`classical_pipeline` --
+``classical_standard``, a typical video-classification pipeline, and ``classical_mild``, an affine and
+brightness jitter of the generator's magnitude -- so each number has something to be read against:
 
 - class preservation: classifier accuracy on augmented clips / accuracy on the real clips they came from;
 - diversity: mean feature distance between two augmented variants of each clip (``real_pairs``: between two
@@ -36,26 +37,55 @@ from ..classifier import load_classifier
 __all__ = ["evaluate", "classical_pipeline", "main"]
 
 
-def classical_pipeline() -> tuple[Callable[[torch.Tensor], torch.Tensor], str]:
-    """The classical comparison: per-clip random affine (or resized crop) plus brightness/contrast jitter.
+CLASSICAL = {
+    "standard": (
+        "RandomResizedCrop(size, scale=(0.4, 1.0)) -> RandomHorizontalFlip() -> RandomRotation(15, p=0.5) -> "
+        "ColorJitter(brightness=0.4, contrast=0.4, p=0.8) -> GaussianBlur(5, sigma=(0.1, 2.0), p=0.3) -> "
+        "RandomTubeErasing(p=0.5, drift=0.3)"
+    ),
+    "mild": (
+        "RandomAffine(degrees=10, translate=(0.15, 0.15), scale=(0.85, 1.15), bilinear) -> "
+        "ColorJitter(brightness=0.25, contrast=0.25)"
+    ),
+}
 
-    Built from videoaug's own transforms with magnitudes comparable to the generator's bounds. Returns the
-    transform and a one-line description for the JSON.
+
+def classical_pipeline(
+    kind: str = "mild", size: int = 64
+) -> tuple[Callable[[torch.Tensor], torch.Tensor], str]:
+    """A classical comparison pipeline built from videoaug's transforms (all drawn per clip).
+
+    Args:
+        kind: ``"standard"``: a typical video-classification training pipeline (the one ``videoaug demo``
+            shows, without its colour-only ops, which do nothing on grey clips); ``"mild"``: a random affine
+            and brightness/contrast jitter with magnitudes like the generator's bounds (the like-for-like
+            comparison).
+        size: output side of the resized crop (``"standard"``).
+
+    Returns:
+        ``(transform, description)``.
     """
     from torchvision.transforms import v2
 
     from .. import transforms as T
 
-    parts, names = [], []
-    if hasattr(T, "RandomAffine"):
-        parts.append(T.RandomAffine(degrees=10, translate=(0.15, 0.15), scale=(0.85, 1.15), p=1.0))
-        names.append("RandomAffine(degrees=10, translate=0.15, scale=(0.85, 1.15))")
-    elif hasattr(T, "RandomResizedCrop"):
-        parts.append(T.RandomResizedCrop(64, scale=(0.6, 1.0)))
-        names.append("RandomResizedCrop(64, scale=(0.6, 1.0))")
-    parts.append(T.ColorJitter(brightness=0.25, contrast=0.25))
-    names.append("ColorJitter(brightness=0.25, contrast=0.25)")
-    return v2.Compose(parts), " -> ".join(names)
+    if kind == "standard":
+        parts = [
+            T.RandomResizedCrop(size, scale=(0.4, 1.0)),
+            T.RandomHorizontalFlip(),
+            T.RandomRotation(15, p=0.5),
+            T.ColorJitter(brightness=0.4, contrast=0.4, p=0.8),
+            T.GaussianBlur(5, sigma=(0.1, 2.0), p=0.3),
+            T.RandomTubeErasing(p=0.5, drift=0.3),
+        ]
+    elif kind == "mild":
+        parts = [
+            T.RandomAffine(degrees=10, translate=(0.15, 0.15), scale=(0.85, 1.15), interpolation="bilinear"),
+            T.ColorJitter(brightness=0.25, contrast=0.25),
+        ]
+    else:
+        raise ValueError(f"kind: expected 'standard' or 'mild', got {kind!r}")
+    return v2.Compose(parts), CLASSICAL[kind]
 
 
 def _held_out(num_clips: int, frames: int, size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -115,7 +145,8 @@ def evaluate(
 
     torch.manual_seed(seed)
     rcgan = RCGANAugment(ck_path, p=1.0, strength=strength, device=device, batch_size=batch_size)
-    classical, classical_desc = classical_pipeline()
+    standard, _ = classical_pipeline("standard", size)
+    mild, _ = classical_pipeline("mild", size)
 
     def run_rcgan(c, y):
         return rcgan(c, y)[0]
@@ -123,15 +154,18 @@ def evaluate(
     def run_rcgan_nolabel(c, y):
         return rcgan(c)
 
-    def run_classical(c, y):
-        return classical(c)
+    def run_standard(c, y):
+        return standard(c)
+
+    def run_mild(c, y):
+        return mild(c)
 
     def feats(x):
         return metrics.extract(model, x, batch_size=batch_size, device=device)
 
     f_real, p_real = feats(clips)
     f_real2, _ = feats(clips2)
-    results: dict = {"identity": {}, "rcgan": {}, "rcgan_nolabel": {}, "classical": {}}
+    results: dict = {}
     results["real_vs_real_frechet"] = metrics.frechet_distance(f_real, f_real2)
     perm = torch.roll(torch.arange(num_clips), 1)
     results["real_pairs_diversity"] = metrics.diversity(f_real, f_real[perm])
@@ -144,7 +178,8 @@ def evaluate(
     for name, fn in (
         ("rcgan", run_rcgan),
         ("rcgan_nolabel", run_rcgan_nolabel),
-        ("classical", run_classical),
+        ("classical_standard", run_standard),
+        ("classical_mild", run_mild),
     ):
         t0 = time.perf_counter()
         a = _variants(fn, clips, labels, batch_size)
@@ -160,12 +195,13 @@ def evaluate(
         }
         r = results[name]
         log(
-            f"{name:>14}: preservation {r['class_preservation']['ratio']:.3f}, "
+            f"{name:>18}: preservation {r['class_preservation']['ratio']:.3f}, "
             f"diversity {r['diversity']:.3f}, FD {r['frechet_distance']:.3f}, "
             f"frame diff {r['temporal']['generated_mean']:.4f} "
             f"(real {r['temporal']['real_mean']:.4f}) [{time.perf_counter() - t0:.0f}s]"
         )
-    results["classical"]["pipeline"] = classical_desc
+    results["classical_standard"]["pipeline"] = CLASSICAL["standard"]
+    results["classical_mild"]["pipeline"] = CLASSICAL["mild"]
     return {
         "checkpoint": {
             "path": str(ck_path),
