@@ -245,3 +245,12 @@ class TestVideoFolder:
             VideoFolder(tmp_path)
         with pytest.raises(FileNotFoundError, match="expected a folder"):
             VideoFolder(tmp_path / "missing")
+
+
+def test_dataset_pickles(folder):
+    import pickle
+
+    ds = VideoFolder(folder, num_frames=4, on_error="skip", progress=False)
+    back = pickle.loads(pickle.dumps(ds))
+    assert back.samples == ds.samples and back.index.entries == ds.index.entries
+    assert frame_ids(back[0][0]).tolist() == frame_ids(ds[0][0]).tolist()
