@@ -165,6 +165,14 @@ def load_rcgan(args: argparse.Namespace) -> torch.nn.Module:
                         device=args.device)
 
 
+def rcgan_provenance(rcgan: torch.nn.Module) -> dict:
+    """Where the generator came from, from its ``config.json``: folder, training steps and data."""
+    path = Path(rcgan.checkpoint)
+    config = json.loads((path / "config.json").read_text())
+    return {"checkpoint": str(path), "steps": config.get("steps"), "data": config.get("data"),
+            "command": config.get("command")}
+
+
 # -- one run -------------------------------------------------------------------------------------------------
 @torch.no_grad()
 def accuracy(model: torch.nn.Module, clips: torch.Tensor, labels: torch.Tensor, device: str,
@@ -276,7 +284,11 @@ def write_markdown(path: Path, report: dict) -> None:
         f"- wall time: {report['wall_seconds'] / 60:.1f} min",
     ]
     if report.get("rcgan"):
-        lines.append(f"- generator: `{report['rcgan']}`")
+        g = report["rcgan"]
+        lines.append(f"- generator: `{g['checkpoint']}`, trained {g['steps']} steps on "
+                     f"{json.dumps(g['data'])}. It saw the whole labelled stream it was trained on, far more "
+                     "than N clips per class, so the RCGAN settings carry knowledge from data the classifier "
+                     "itself never sees.")
     lines += ["", NOTES_MARK]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + (notes if notes else "\n"))
@@ -318,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "wall_seconds": round(time.perf_counter() - start, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
         "config": {k: v for k, v in vars(args).items() if k not in ("json", "markdown")},
-        "rcgan": str(getattr(rcgan, "checkpoint", args.rcgan_checkpoint)) if rcgan is not None else None,
+        "rcgan": rcgan_provenance(rcgan) if rcgan is not None else None,
         "summary": summary, "runs": runs,
     }
     print()
