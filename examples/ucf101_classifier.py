@@ -74,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local weights file (.safetensors, or a .pth state dict read with "
                    "torch.load(weights_only=True)); nothing is downloaded")
     p.add_argument("--augment", default="classical", choices=AUGMENTS)
-    p.add_argument("--rcgan-checkpoint", default="moving_mnist",
-                   help="generator for --augment rcgan|all: a `videoaug fit` folder or a shipped name")
+    p.add_argument("--rcgan-checkpoint", default=None,
+                   help="generator for --augment rcgan|all: a `videoaug fit` folder trained on your videos")
     p.add_argument("--rcgan-p", type=float, default=0.5, help="probability that a clip is replaced")
     p.add_argument("--rcgan-strength", type=float, default=1.0)
     p.add_argument("--frames", type=int, default=16, help="frames per clip")
@@ -191,6 +191,11 @@ def build_train_augment(args: argparse.Namespace, num_classes: int,
     rcgan = None
     if use_rcgan:
         from videoaug.gan.augment import RCGANAugment
+
+        if not args.rcgan_checkpoint:
+            raise ValueError(f"--augment {args.augment} needs --rcgan-checkpoint: a generator trained on "
+                             "videos like yours, e.g. `videoaug fit --data UCF101_ROOT --ucf101-splits "
+                             "SPLITS_DIR --fold 1 --out RUN_DIR`")
 
         rcgan = RCGANAugment(args.rcgan_checkpoint, p=args.rcgan_p, strength=args.rcgan_strength,
                              device="auto")  # runs where the batch is

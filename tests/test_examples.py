@@ -204,6 +204,11 @@ def test_ucf101_classifier_resumed_run_equals_uninterrupted_run(ucf, ucf_tree, t
     assert results["test_video_acc"] == uninterrupted["test_video_acc"]
 
 
+def test_ucf101_classifier_rcgan_needs_a_checkpoint(ucf, ucf_tree, tmp_path):
+    with pytest.raises(ValueError, match="--rcgan-checkpoint"):
+        ucf.main(_ucf_argv(ucf_tree, tmp_path / "run", "--augment", "rcgan"))
+
+
 def test_ucf101_checkpoint_round_trip_restores_model_and_optimizer(ucf, tmp_path):
     torch.manual_seed(0)
     model = ucf.build_model("small", 3)
