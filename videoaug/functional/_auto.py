@@ -89,8 +89,9 @@ def _blend(x: torch.Tensor, y: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     uint8. The weights are formed as torchvision forms them from a float magnitude, so uint8 results agree
     exactly."""
     bound = max_value(x.dtype)
-    ratio = (1.0 + m.double()).float()
-    out = x.mul(ratio).addcmul_(y, m.neg()).clamp_(0, bound)
+    wdtype = x.dtype if x.is_floating_point() else torch.float32
+    ratio = (1.0 + m.double()).to(wdtype)
+    out = x.mul(ratio).addcmul_(y.to(wdtype), m.neg().to(wdtype)).clamp_(0, bound)
     return out if x.is_floating_point() else out.to(x.dtype)
 
 
@@ -128,7 +129,8 @@ def _geometric(video: torch.Tensor, op: torch.Tensor, magnitude: torch.Tensor, i
 # -- photometric ops (each on (n, T, C, H, W) with a magnitude per clip)
 # --------------------------------------------
 def _brightness(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-    out = x.mul((1.0 + m.double()).float()).clamp_(0, max_value(x.dtype))
+    out = x.mul((1.0 + m.double()).to(x.dtype if x.is_floating_point() else torch.float32))
+    out = out.clamp_(0, max_value(x.dtype))
     return out if x.is_floating_point() else out.to(x.dtype)
 
 
