@@ -120,6 +120,19 @@ def test_other_float_dtypes_kept(dtype):
     assert close.float().mean() > 0.99  # float16 may round a value across a posterize/solarize step
 
 
+def test_cpu_chunking_gives_the_batch_result(monkeypatch):
+    import videoaug.functional._auto as fa
+
+    video = make_video(B=7, T=2, H=10, W=12)
+    ops = torch.tensor([[1, 6], [5, 13], [10, 3], [0, 12], [8, 8], [9, 2], [11, 7]])
+    mags = torch.tensor([[0.2, 0.5], [20.0, 0.0], [3.0, -4.0], [0.0, 0.0], [0.5, -0.5], [0.9, 0.3],
+                         [0.4, -0.6]])
+    whole = augment_ops(video, ops, mags)
+    monkeypatch.setattr(fa, "_CPU_CHUNK_ELEMENTS", 2 * video[0].numel())  # chunks of 2 clips
+    # within 1: Contrast's float mean may be summed in another order
+    assert_matches(augment_ops(video, ops, mags), whole, torch.uint8)
+
+
 def test_known_geometry():
     video = make_video(B=2, T=2, H=8, W=8, dtype=torch.uint8)
     ops = torch.tensor([[OP["Rotate"]], [OP["TranslateX"]]])

@@ -38,6 +38,7 @@ _OP = {name: i for i, name in enumerate(AUGMENT_OPS)}
 _GEOMETRIC = tuple(_OP[n] for n in ("ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate"))
 
 FillType = float | Sequence[float] | None
+_CPU_CHUNK_ELEMENTS = 1 << 20  # values per CPU chunk of clips (4 MB as float32)
 
 
 # -- argument helpers
@@ -311,6 +312,22 @@ def augment_ops(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor
                          f"{int(ops.max())}]")
     ops = ops.to(video.device)
     magnitudes = magnitudes.to(video.device, torch.float32)
+    # On CPU, run a few clips at a time through the whole sequence so that their float intermediates stay in
+    # cache: on 32 uint8 clips of 16x3x112x112 this was 2-3x faster than the whole batch at once; the ops
+    # inside a chunk remain batched. On GPU the batch is one chunk.
+    chunk = b if video.device.type != "cpu" else max(1, _CPU_CHUNK_ELEMENTS // video[0].numel())
+    if chunk >= b:
+        return _augment_batch(video, ops, magnitudes, mode, fill_values, stats)
+    out = torch.empty_like(video)
+    for s in range(0, b, chunk):
+        out[s:s + chunk] = _augment_batch(video[s:s + chunk], ops[s:s + chunk], magnitudes[s:s + chunk], mode,
+                                          fill_values, stats)
+    return out
+
+
+def _augment_batch(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor, mode: str,
+                   fill_values: list[float] | None, stats: str) -> torch.Tensor:
+    """:func:`augment_ops` on validated arguments, the whole batch at once."""
     out = video
     geometric = torch.tensor(_GEOMETRIC, device=video.device)
     for k in range(ops.shape[1]):
