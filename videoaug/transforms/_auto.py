@@ -122,9 +122,9 @@ class VideoRandAugment(_AugmentPolicy):
     Why not torchvision's or kornia's: see the module docstring (one draw per batch; kornia's raises in
     ``VideoSequential``).
 
-    Differences from torchvision: uint8 and float input (torchvision: uint8 only); with ``stats="clip"`` (the
-    default) Contrast's mean, AutoContrast's range and Equalize's histogram are measured over the whole clip,
-    so every frame gets the same pixel mapping and brightness changes across the clip survive
+    Differences from torchvision: uint8 and float input (torchvision documents uint8); with ``stats="clip"``
+    (the default) Contrast's mean, AutoContrast's range and Equalize's histogram are measured over the whole
+    clip, so every frame gets the same pixel mapping and brightness changes across the clip survive
     (``stats="frame"`` reproduces torchvision applied to each frame). PIL's equalize rule leaves an image with
     fewer than about 256 pixels per channel unchanged; a clip's histogram counts all its frames, so small
     frames that torchvision would leave alone do get equalised. Equalize on float input quantises to 256
