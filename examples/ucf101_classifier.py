@@ -173,9 +173,11 @@ def build_loaders(args: argparse.Namespace) -> tuple[DataLoader, DataLoader, Dat
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
-def build_train_augment(args: argparse.Namespace, num_classes: int,
-                        device: torch.device) -> tuple[Callable[[torch.Tensor, torch.Tensor], Batch], bool]:
+def build_train_augment(args: argparse.Namespace,
+                        num_classes: int) -> tuple[Callable[[torch.Tensor, torch.Tensor], Batch], bool]:
     """The training pipeline: ``(uint8 (B, T, C, H, W), labels (B,)) -> (float (B, C, T, h, w), targets)``.
+
+    It runs on the device the batch is on (the GPU in a CUDA run), every random parameter drawn per clip.
 
     Returns the pipeline and whether it mixes labels (then the targets are soft ``(B, num_classes)``).
     """
@@ -381,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_loader, test_loader, video_loader, classes = build_loaders(args)
     num_classes = len(classes)
     model = build_model(args.model, num_classes, args.pretrained).to(device)
-    augment, mixing = build_train_augment(args, num_classes, device)
+    augment, mixing = build_train_augment(args, num_classes)
     eval_transform = build_eval_transform(args)
     # soft (mixed) targets carry their own smoothing; hard labels get label smoothing here
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.0 if mixing else args.label_smoothing)
