@@ -89,7 +89,9 @@ def test_kernels(dtype, device):
     x = make_video(B=4, dtype=dtype, device=device)
     b = 4
     angle = torch.tensor([10.0, -33.0, 0.0, 125.0], device=device)
-    check_kernel(VF.resized_crop, x, {**{k: v.to(device) for k, v in BOXES.items()}, "size": (9, 11)})
+    for batched in (True, False):
+        check_kernel(VF.resized_crop, x, {**{k: v.to(device) for k, v in BOXES.items()}, "size": (9, 11),
+                                          "batched": batched})
     check_kernel(VF.crop, x, {"top": torch.tensor([0, 3, 5, 1], device=device),
                               "left": torch.tensor([0, 7, 2, 10], device=device), "height": 8, "width": 9})
     check_kernel(VF.center_crop, x, {"size": (9, 7)})
@@ -129,9 +131,10 @@ class TestResizedCrop:
     @pytest.mark.parametrize("dtype", [torch.uint8, torch.float32, torch.float64])
     @pytest.mark.parametrize("antialias", [True, False])
     @pytest.mark.parametrize("size", [(9, 11), (37, 23), (16, 20)])  # shrink, enlarge (3 tiles), mixed
-    def test_per_clip_boxes_match_torchvision(self, dtype, antialias, size):
+    @pytest.mark.parametrize("batched", [True, False])  # banded batched kernel / torch's kernel per clip
+    def test_per_clip_boxes_match_torchvision(self, dtype, antialias, size, batched):
         x = make_video(B=4, H=16, W=20, dtype=dtype)
-        out = VF.resized_crop(x, **BOXES, size=size, antialias=antialias)
+        out = VF.resized_crop(x, **BOXES, size=size, antialias=antialias, batched=batched)
         keys = ("top", "left", "height", "width")
         ref = torch.stack([TF.resized_crop(x[i], *(int(BOXES[k][i]) for k in keys), list(size),
                                            antialias=antialias) for i in range(4)])
@@ -142,7 +145,7 @@ class TestResizedCrop:
         x = make_video(B=3, T=2, H=70, W=93)
         boxes = dict(top=torch.tensor([0, 10, 33]), left=torch.tensor([5, 0, 40]),
                      height=torch.tensor([70, 41, 37]), width=torch.tensor([80, 93, 53]))
-        out = VF.resized_crop(x, **boxes, size=(50, 45))
+        out = VF.resized_crop(x, **boxes, size=(50, 45), batched=True)
         ref = torch.stack([TF.resized_crop(x[i], *(int(boxes[k][i]) for k in boxes), [50, 45])
                            for i in range(3)])
         _close(out, ref, torch.uint8)

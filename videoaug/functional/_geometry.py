@@ -6,9 +6,11 @@ torchvision ``v2.functional`` kernel of the same name applied to every clip with
 - crop-and-resize (:func:`resized_crop`) is one separable bilinear resample whose per-clip weights are exactly
   those of torch's ``interpolate(mode="bilinear", antialias=True)`` (a triangle filter widened by the
   scale factor when shrinking). When every clip has the same box it *is* ``interpolate`` (torch's own
-  vectorised kernel, uint8 stays uint8 on CPU); otherwise the per-clip weights are applied in output tiles
-  of 16 pixels with batched matrix products over a gather of only the rows and columns each tile needs, so
-  a uint8 clip is converted to float only on its cropped rows;
+  vectorised kernel, uint8 stays uint8 on CPU). With per-clip boxes on a GPU, the per-clip weights are
+  applied in output tiles of 16 pixels with batched matrix products over a gather of only the rows and
+  columns each tile needs, so a uint8 clip is converted to float only on its cropped rows; on CPU torch's
+  ``interpolate`` runs on each clip's crop view instead (measured ~9x faster there, see
+  :func:`resized_crop`), which needs no float copy of a uint8 clip at all;
 - rotation, affine and perspective build one sampling grid per clip with torchvision's formulas and run one
   ``grid_sample`` over the whole batch (frames and channels folded into channels), with torchvision's fill
   rule.
@@ -146,11 +148,10 @@ def _banded_resized_crop(x: torch.Tensor, top, left, height, width, size, antial
     rows2 = base2 * w_in + (sx[..., None] + torch.arange(rx, device=dev))[..., None]
     g2 = o1.reshape(-1, _TILE).index_select(0, rows2.reshape(-1)).view(b * nbx, rx, n2 * _TILE)
     o2 = torch.bmm(mx.view(b * nbx, _TILE, rx), g2)
+    if x.dtype == torch.uint8:  # round while contiguous; the copy below permutes and converts in one pass
+        o2.round_().clamp_(0, 255)
     o2 = o2.view(b, nbx * _TILE, nby, p, _TILE).permute(0, 3, 2, 4, 1).reshape(b, p, nby * _TILE, nbx * _TILE)
-    o2 = o2[:, :, :oh, :ow]
-    if x.dtype == torch.uint8:
-        o2 = o2.round().clamp_(0, 255)
-    return torch.empty((b, p, oh, ow), dtype=x.dtype, device=dev).copy_(o2)
+    return torch.empty((b, p, oh, ow), dtype=x.dtype, device=dev).copy_(o2[:, :, :oh, :ow])
 
 
 def _interpolate(x: torch.Tensor, size: tuple[int, int], antialias: bool) -> torch.Tensor:
@@ -162,6 +163,16 @@ def _interpolate(x: torch.Tensor, size: tuple[int, int], antialias: bool) -> tor
     return _to_dtype(out, x.dtype)
 
 
+def _per_clip_resized_crop(video, top, left, height, width, size, antialias) -> torch.Tensor:
+    """CPU: torch's own vectorised antialias kernel on each clip's crop view (all T frames per call)."""
+    b, t, c = video.shape[:3]
+    out = torch.empty((b, t, c, *size), dtype=video.dtype, device=video.device)
+    for i, (y, x, h, w) in enumerate(zip(top.tolist(), left.tolist(), height.tolist(), width.tolist(),
+                                         strict=True)):
+        out[i] = _interpolate(video[i, :, :, y:y + h, x:x + w], size, antialias)
+    return out
+
+
 def resized_crop(
     video: torch.Tensor,
     top: torch.Tensor | int,
@@ -170,6 +181,7 @@ def resized_crop(
     width: torch.Tensor | int,
     size: int | Sequence[int],
     antialias: bool = True,
+    batched: bool | None = None,
 ) -> torch.Tensor:
     """Crop box ``(top, left, height, width)`` of each clip and resize it to ``size`` (bilinear).
 
@@ -181,6 +193,12 @@ def resized_crop(
         top, left, height, width: one int or one per clip (``(B,)`` tensors); boxes must lie inside the frame.
         size: output ``(height, width)`` or one int for both.
         antialias: widen the filter when shrinking, as torchvision's ``antialias=True``.
+        batched: ``True``: the batched banded resample (one set of kernels for the whole batch);
+            ``False``: torch's ``interpolate`` on each clip's crop. ``None`` (default) picks per device:
+            ``False`` on CPU, where torch's hand-vectorised uint8/float resize kernel touches only the
+            filter taps and measured ~9x faster than the banded matrix products on 32 clips
+            16x3x128x171 -> 112 (one thread), and ``True`` elsewhere (GPU), where one batched kernel
+            beats B small launches.
 
     Returns:
         ``(B, T, C, size[0], size[1])``, the input's dtype.
@@ -201,6 +219,10 @@ def resized_crop(
         if (h0, w0) == size:
             return crop_.clone()
         return _interpolate(crop_.reshape(b * t, c, h0, w0), size, antialias).view(b, t, c, *size)
+    if batched is None:
+        batched = video.device.type != "cpu"
+    if not batched:
+        return _per_clip_resized_crop(video, top, left, height, width, size, antialias)
     out = _banded_resized_crop(video.reshape(b, t * c, h, w), top, left, height, width, size, antialias)
     return out.view(b, t, c, *size)
 
