@@ -300,5 +300,7 @@ def test_bad_arguments():
         F.color_jitter(make_video(B=2), brightness=torch.ones(3))
     with pytest.raises(ValueError, match="non-negative"):
         F.color_jitter(make_video(B=2), saturation=-1.0)
+    with pytest.raises(ValueError, match=r"hue: expected shifts in \[-0.5, 0.5\]"):
+        F.color_jitter(make_video(B=2), hue=torch.tensor([0.1, 0.7]))
     with pytest.raises(ValueError, match="num_output_channels"):
         Grayscale(2)

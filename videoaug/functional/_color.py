@@ -270,15 +270,16 @@ def color_jitter(
             (hue, "hue"),
         )
     ]
-    for v, n in zip(factors[:3], ("brightness", "contrast", "saturation"), strict=True):
-        if bool((v < 0).any()):
-            raise ValueError(f"{n}: expected non-negative factors, got {v.tolist()}")
-    if bool((factors[3].abs() > 0.5).any()):
-        raise ValueError(f"hue: expected shifts in [-0.5, 0.5], got {factors[3].tolist()}")
+    # one host-device sync for all checks (the kernel runs on the GPU in the training loop)
+    flags = torch.stack([*(v < 0 for v in factors[:3]), factors[3].abs() > 0.5, factors[1] != 1]).any(1)
+    *bad, needs_means = flags.tolist()  # only contrast looks at the frame means
+    for is_bad, v, n in zip(bad, factors, ("brightness", "contrast", "saturation", "hue"), strict=True):
+        if is_bad:
+            rule = "shifts in [-0.5, 0.5]" if n == "hue" else "non-negative factors"
+            raise ValueError(f"{n}: expected {rule}, got {v.tolist()}")
     if order is not None:
         order = torch.as_tensor(order, device=dev).reshape(-1, 4).expand(b, 4)
     matrix, mean_gain = color_jitter_affine(c, *factors, order=order)
-    needs_means = bool((factors[1] != 1).any())  # only contrast looks at the frame means
     return restore(apply_color_affine(batch, matrix, mean_gain=mean_gain if needs_means else None))
 
 
