@@ -4,9 +4,9 @@ Measures, on ``T x 1 x 64 x 64`` uint8 clips (16 frames; 8 x 32 x 32 with ``--qu
 clip goes through the generator:
 
 - ``RCGANAugment`` on a batch (``--batch``, 32 by default on the CPU, 256 on CUDA where it runs under bf16
-  autocast) and on single clips one by one (what a DataLoader worker does);
+  autocast) and on single clips one by one on one thread (what each DataLoader worker does);
 - the bare ``Generator.forward`` on the same batch, to show what the transform adds;
-- the classical comparison pipeline of :mod:`videoaug.gan.evaluate` on the same batch;
+- the mild classical pipeline of :mod:`videoaug.gan.evaluate` (affine + jitter) on the same batch;
 - on CUDA, one training step (forward, backward, SGD update) of torchvision's ``r3d_18`` on the same batch,
   and the ratio of the augmentation's time to it (``extra["ratio_to_r3d18_step"]``; the aim is < 0.1).
 
@@ -17,12 +17,34 @@ architecture (``GeneratorConfig()`` defaults, which the Moving MNIST config uses
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import tempfile
+import time
 from pathlib import Path
 
 import torch
 
 from ..bench import Record, time_call
+
+
+def _timed(fn, n: int, repeats: int, device: torch.device, extra: dict) -> tuple[float, dict]:
+    """Median wall seconds of ``fn`` (:func:`videoaug.bench.time_call`), and ``extra`` plus ``n`` over the
+    median *process CPU* seconds (all threads). On a shared CPU the wall figure falls with the load, the
+    CPU-time figure much less; the 1-minute load average is recorded beside them."""
+    cpu = []
+
+    def wrapped():
+        start = time.process_time()
+        fn()
+        cpu.append(time.process_time() - start)
+
+    sec = time_call(wrapped, repeats=repeats, device=str(device))
+    cpu_sec = statistics.median(cpu[1:] or cpu)
+    info = {**extra, "load_average_1min": round(os.getloadavg()[0], 2)}
+    info["clips_per_cpu_second"] = n / cpu_sec if cpu_sec > 0 else float("inf")
+    return sec, info
+
 
 PIPELINE = "rcgan {t}x1x{h}x{w} uint8"
 
@@ -70,18 +92,18 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
         }
         records = []
 
-        sec = time_call(lambda: aug(video, labels), repeats=repeats, device=str(device))
-        records.append(Record(pipeline, "RCGANAugment batched", device.type, batch, batch / sec, dict(extra)))
+        def add(impl: str, fn, n: int, batch_size: int, more: dict | None = None) -> None:
+            sec, info = _timed(fn, n, repeats, device, {**extra, **(more or {})})
+            records.append(Record(pipeline, impl, device.type, batch_size, n / sec, info))
+
+        add("RCGANAugment batched", lambda: aug(video, labels), batch, batch)
 
         def bare():
             x = video.float().div(255)
             with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
                 return model(x, labels)
 
-        sec = time_call(bare, repeats=repeats, device=str(device))
-        records.append(
-            Record(pipeline, "Generator.forward (bare)", device.type, batch, batch / sec, dict(extra))
-        )
+        add("Generator.forward (bare)", bare, batch, batch)
 
         clips = [video[i] for i in range(min(per_clip_n, batch))]
         label_list = [int(v) for v in labels[: len(clips)]]
@@ -90,23 +112,15 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
             for clip, label in zip(clips, label_list, strict=True):
                 aug(clip, label)
 
-        sec = time_call(per_clip, repeats=repeats, device=str(device))
-        records.append(
-            Record(pipeline, "RCGANAugment per clip", device.type, 1, len(clips) / sec, dict(extra))
-        )
-
+        # one clip at a time on one thread: what each DataLoader worker does (workers run with 1 thread)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            add("RCGANAugment per clip", per_clip, len(clips), 1, {"threads": 1})
+        finally:
+            torch.set_num_threads(threads)
         classical, desc = classical_pipeline("mild", h)
-        sec = time_call(lambda: classical(video), repeats=repeats, device=str(device))
-        records.append(
-            Record(
-                pipeline,
-                "classical (affine+jitter)",
-                device.type,
-                batch,
-                batch / sec,
-                {**extra, "pipeline": desc},
-            )
-        )
+        add("classical (affine+jitter)", lambda: classical(video), batch, batch, {"pipeline": desc})
 
         if cuda:
             records.append(_r3d18_step(video, labels, repeats, extra, pipeline, records[0]))
