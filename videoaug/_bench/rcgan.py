@@ -4,7 +4,8 @@ Measures, on ``T x 1 x 64 x 64`` uint8 clips (16 frames; 8 x 32 x 32 with ``--qu
 clip goes through the generator:
 
 - ``RCGANAugment`` on a batch (``--batch``, 32 by default on the CPU, 256 on CUDA where it runs under bf16
-  autocast) and on single clips one by one on one thread (what each DataLoader worker does);
+  autocast), on the CPU also with one thread, and on single clips one by one on one thread (what each
+  DataLoader worker does);
 - the bare ``Generator.forward`` on the same batch, to show what the transform adds;
 - the mild classical pipeline of :mod:`videoaug.gan.evaluate` (affine + jitter) on the same batch;
 - on CUDA, one training step (forward, backward, SGD update) of torchvision's ``r3d_18`` on the same batch,
@@ -112,11 +113,14 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
             for clip, label in zip(clips, label_list, strict=True):
                 aug(clip, label)
 
-        # one clip at a time on one thread: what each DataLoader worker does (workers run with 1 thread)
+        # one thread: what each DataLoader worker has, and on a busy shared CPU often faster than more threads
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            add("RCGANAugment per clip", per_clip, len(clips), 1, {"threads": 1})
+            add("RCGANAugment per clip, 1 thread", per_clip, len(clips), 1, {"threads": 1})
+            if not cuda and threads > 1:
+                one = {"threads": 1}
+                add("RCGANAugment batched, 1 thread", lambda: aug(video, labels), batch, batch, one)
         finally:
             torch.set_num_threads(threads)
         classical, desc = classical_pipeline("mild", h)
