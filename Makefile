@@ -19,7 +19,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check --line-length 110 --select E,F,W,I,B,UP --ignore E741 videoaug tests examples
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --doctest-modules videoaug tests
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
