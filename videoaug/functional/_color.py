@@ -13,6 +13,7 @@ import math
 import torch
 
 from .._video import as_batch, max_value
+from ._chunks import run_chunked
 
 __all__ = [
     "GRAY_WEIGHTS",
@@ -37,10 +38,9 @@ _RGB_TO_YIQ = torch.tensor(
 )
 _YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
 
-# Elements per chunk on CPU: the float working copy of one chunk (4 MB, the L2 of two cores) stays in cache
-# between the conversion, the frame means, the matrix product, the clamp and the conversion back. Smaller
-# chunks were no faster on an idle machine and much slower on a busy one (more, shorter parallel regions).
-_CPU_CHUNK_ELEMENTS = 1 << 20
+# Elements per chunk on CPU: the float working copy of one chunk (1 MB) stays in its worker's L2 cache between
+# the conversion, the frame means, the matrix product, the clamp and the conversion back (see ``_chunks``).
+_CPU_CHUNK_ELEMENTS = 1 << 18
 
 # op ids in ``order``, as in torchvision's ColorJitter.make_params
 BRIGHTNESS, CONTRAST, SATURATION, HUE = 0, 1, 2, 3
@@ -202,9 +202,9 @@ def apply_color_affine(
             ``None`` for 0.
         mean_gain: ``(B, C, C)`` applied to each frame's channel means (the contrast term); ``None`` for 0.
 
-    One batched product over all frames (``baddbmm``). On CPU it runs in cache-sized chunks of frames: the
-    float working copy of a chunk (and the frame means it needs) never goes out to memory, so a uint8 clip is
-    read once and written once.
+    One batched product over all frames (``baddbmm``). On CPU it runs in cache-sized chunks of frames shared
+    by single-threaded workers (:mod:`videoaug.functional._chunks`): the float working copy of a chunk (and
+    the frame means it needs) never goes out to memory, so a uint8 clip is read once and written once.
     """
     batch, restore = as_batch(video)
     b, t, c, h, w = batch.shape
@@ -226,9 +226,7 @@ def apply_color_affine(
     src = batch.reshape(b * t, c, h * w)
     out = torch.empty_like(batch)
     dst = out.view(b * t, c, h * w)
-    step = max(1, _CPU_CHUNK_ELEMENTS // (c * h * w)) if dev.type == "cpu" else b * t
-    for s in range(0, b * t, step):
-        e = min(s + step, b * t)
+    def run(s: int, e: int) -> None:
         x = src[s:e].to(fdtype)
         o = offs[s:e]
         if gains is not None:
@@ -237,6 +235,11 @@ def apply_color_affine(
             dst[s:e].copy_(torch.baddbmm(o, mats[s:e], x).clamp_(0, bound))
         else:
             torch.baddbmm(o, mats[s:e], x, out=dst[s:e]).clamp_(0, bound)
+
+    if dev.type == "cpu":
+        run_chunked(run, b * t, max(1, _CPU_CHUNK_ELEMENTS // (c * h * w)))
+    else:
+        run(0, b * t)
     return restore(out)
 
 

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as nnf
 
 from .._video import as_batch, check_video
+from ._chunks import map_frames
 
 __all__ = ["gaussian_kernel1d", "gaussian_blur", "normalize", "to_dtype", "to_cthw"]
 
@@ -113,9 +114,9 @@ def normalize(
     shift = torch.tensor(
         [-m / s for m, s in zip(mean_v, std_v, strict=True)], dtype=video.dtype, device=video.device
     ).view(c, 1, 1)
-    if inplace:
-        return video.mul_(scale).add_(shift)
-    return torch.addcmul(shift, video, scale)
+    plain = video.as_subclass(torch.Tensor)
+    out = plain if inplace else None
+    return map_frames(plain, video.dtype, lambda x, y: torch.addcmul(shift, x, scale, out=y), out=out)
 
 
 def to_dtype(video: torch.Tensor, dtype: torch.dtype = torch.float32, scale: bool = False) -> torch.Tensor:
@@ -137,11 +138,8 @@ def to_dtype(video: torch.Tensor, dtype: torch.dtype = torch.float32, scale: boo
     if video.dtype == torch.uint8:
         # one pass: the multiplication reads uint8 and writes float (torchvision converts, then multiplies)
         if dtype in (torch.float32, torch.float64):
-            return (
-                video.to(dtype)
-                if video.numel() == 0
-                else torch.mul(video, torch.tensor(1.0 / 255, dtype=dtype))
-            )
+            k = torch.tensor(1.0 / 255, dtype=dtype)
+            return map_frames(video.as_subclass(torch.Tensor), dtype, lambda x, y: torch.mul(x, k, out=y))
         return video.to(dtype).mul_(1.0 / 255)
     if dtype == torch.uint8:
         # torchvision's rule: multiply by 256 - eps and truncate, so [0, 1] covers the 256 levels evenly
