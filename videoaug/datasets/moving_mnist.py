@@ -127,6 +127,7 @@ class MovingMNIST(Dataset):
         self.classes: list[str] = [str(d) for d in range(10)] if label == "digit" else list(DIRECTION_NAMES)
         self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
         self.digit_size = max(8, round(_DIGIT * size / _CANVAS))
+        self._targets: list[int] | None = None
 
         if self.npy_path is not None:
             self._seqs = _load_npy(self.npy_path)
@@ -171,6 +172,16 @@ class MovingMNIST(Dataset):
         if self.transform is not None:
             clip = self.transform(clip)
         return clip, label
+
+    @property
+    def targets(self) -> list[int]:
+        """The label of every clip, in index order (computed once, without rendering; -1 for npy files)."""
+        if self._targets is None:
+            if self.npy_path is not None:
+                self._targets = [-1] * self.num_samples
+            else:
+                self._targets = [self._params(i)["label"] for i in range(self.num_samples)]
+        return self._targets
 
     def info(self, index: int) -> dict[str, Any]:
         """The generating parameters of clip ``index``: digit classes, pool indices, positions, angles, label.

@@ -78,7 +78,7 @@ class ModelConfig:
     max_gain: float = 0.25
     max_bias: float = 0.1
     padding_mode: str = "zeros"
-    d_width: int = 32
+    d_width: int = 24
     d_clip_width: int = 16
     d_frames: int = 4
 

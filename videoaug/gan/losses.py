@@ -152,7 +152,7 @@ def diversity_loss(
     out2: torch.Tensor,
     noise1: torch.Tensor | Sequence[torch.Tensor],
     noise2: torch.Tensor | Sequence[torch.Tensor],
-    eps: float = 1e-5,
+    eps: float = 1e-2,
 ) -> torch.Tensor:
     """Mode-seeking term: two noise draws on the same input should give different outputs.
 
@@ -162,7 +162,8 @@ def diversity_loss(
     Args:
         out1, out2: ``(B, ...)`` outputs for the same inputs under two noise draws.
         noise1, noise2: the noise tensors (or tuples of them, e.g. ``(z, frame_noise)``) with leading ``B``.
-        eps: keeps the loss finite when the outputs coincide.
+        eps: keeps the loss finite and its gradient moderate when the outputs coincide (an untrained,
+            identity generator); Mao et al. use 1e-5 on images that differ from the start.
     """
 
     def flat(n):

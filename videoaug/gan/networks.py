@@ -96,13 +96,13 @@ def sample_noise(
 
 
 class _ResBlock(nn.Module):
-    """Pre-activation-free residual block (conv-act-conv + 1x1 skip) that halves the resolution."""
+    """Residual block conv-act-conv with a 1x1 skip; ``stride=2`` halves the resolution."""
 
-    def __init__(self, cin: int, cout: int) -> None:
+    def __init__(self, cin: int, cout: int, stride: int = 2) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride=2, padding=1)
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1)
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
-        self.skip = nn.Conv2d(cin, cout, 1, stride=2)
+        self.skip = nn.Conv2d(cin, cout, 1, stride=stride)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.conv2(F.leaky_relu(self.conv1(x), 0.2))
@@ -112,14 +112,15 @@ class _ResBlock(nn.Module):
 class Generator(nn.Module):
     """Input-anchored recurrent conditional generator (RCGAN core, DAGAN anchoring, warp + photometric head).
 
-    Architecture: a small ResNet encodes each frame (resized to ``resolution``) to 1/8 of the resolution; the
-    globally pooled frame features, the class embedding, the per-clip noise ``z`` and the per-frame noise
-    enter a bidirectional GRU at every time step. From each GRU output a linear head predicts a bounded affine
-    warp; the same output modulates (FiLM) the frame's 1/8 feature map, from which a convolutional head
-    predicts a bounded residual displacement field and a photometric gain and bias. The fields are upsampled
-    bilinearly to the input size and applied with ``grid_sample``. The last layers start at zero, so an
-    untrained generator is the identity. ``strength`` scales every field (0 gives the input back, 1 the
-    trained amount; values above 1 go further than the bounds the model was trained with).
+    Architecture: a small ResNet (4×4 patch stem, two residual blocks) encodes each frame (resized to
+    ``resolution``) to 1/8 of the resolution; the globally pooled frame features, the class embedding, the
+    per-clip noise ``z`` and the per-frame noise enter a bidirectional GRU at every time step. From each GRU
+    output a linear head predicts a bounded affine warp; the same output modulates (FiLM) the frame's 1/8
+    feature map, from which a convolutional head predicts a bounded residual displacement field and a
+    photometric gain and bias. The fields are upsampled bilinearly to the input size and applied with
+    ``grid_sample``. The last layers start at zero, so an untrained generator is the identity. ``strength``
+    scales every field (0 gives the input back, 1 the trained amount; values above 1 go further than the
+    bounds the model was trained with).
 
     Args:
         config: a :class:`GeneratorConfig`; keyword arguments override or replace it.
@@ -132,7 +133,8 @@ class Generator(nn.Module):
         >>> g = Generator(GeneratorConfig(channels=1, num_classes=10))
         >>> x = torch.rand(2, 8, 1, 48, 40)
         >>> y = g(x, torch.tensor([3, -1]), strength=1.0)
-        >>> y.shape == x.shape and bool(torch.allclose(y, x, atol=1e-5))  # untrained: the identity True
+        >>> y.shape == x.shape and bool(torch.allclose(y, x, atol=1e-5))  # untrained: the identity
+        True
     """
 
     def __init__(self, config: GeneratorConfig | None = None, **kwargs) -> None:
@@ -148,11 +150,11 @@ class Generator(nn.Module):
         self.config = cfg
         w, c = cfg.width, cfg.channels
         feat = 2 * w
-        self.encoder = nn.Sequential(
-            nn.Conv2d(c, w, 3, stride=2, padding=1),
+        self.encoder = nn.Sequential(  # 4x4 patches (1/4), then residual blocks to 1/8
+            nn.Conv2d(c, w, 4, stride=4),
             nn.LeakyReLU(0.2),
-            _ResBlock(w, feat),
-            _ResBlock(feat, feat),
+            _ResBlock(w, feat, stride=2),
+            _ResBlock(feat, feat, stride=1),
         )
         self.embed = nn.Embedding(cfg.num_classes + 1, cfg.embed_dim)
         rnn_in = feat + cfg.embed_dim + cfg.z_dim + cfg.frame_noise_dim
@@ -357,8 +359,8 @@ class FrameDiscriminator(nn.Module):
     """Per-frame pair discriminator with an auxiliary class head.
 
     The anchor frame and the candidate frame are concatenated on channels, so a candidate equal to its anchor
-    is easy to spot. Strided convolutions down to 1/16, global average pooling, then two linear heads: a
-    realism logit and ``num_classes`` class logits (AC-GAN, Odena et al. 2017). Works at any input size.
+    is easy to spot. Strided convolutions down to 1/16, global average and max pooling, then two linear heads:
+    a realism logit and ``num_classes`` class logits (AC-GAN, Odena et al. 2017). Works at any input size.
 
     Args:
         channels: image channels C.
@@ -382,23 +384,24 @@ class FrameDiscriminator(nn.Module):
                 nn.Conv2d(4 * w, 4 * w, 4, stride=2, padding=1),
             ]
         )
-        self.adv = nn.Linear(4 * w, 1)
-        self.cls = nn.Linear(4 * w, num_classes)
+        self.adv = nn.Linear(8 * w, 1)
+        self.cls = nn.Linear(8 * w, num_classes)
 
     def forward(self, anchor: torch.Tensor, candidate: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = _pair_input(anchor, candidate)
         for conv in self.layers:
             h = F.leaky_relu(conv(h), 0.2)
-        h = h.mean(dim=(2, 3))
+        h = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1)  # max: the object wherever it is
         return self.adv(h).squeeze(1), self.cls(h)
 
 
 class ClipDiscriminator(nn.Module):
     """Per-clip pair discriminator (3-D convolutions over time) with an auxiliary class head.
 
-    The anchor clip and the candidate clip are concatenated on channels. A spatial-only first layer, then
-    spatio-temporal strided 3-D convolutions, global average pooling over (T, H, W), a realism logit and
-    ``num_classes`` class logits. Sees motion, so it penalises flicker and implausible dynamics.
+    The anchor clip and the candidate clip are concatenated on channels and average-pooled 2x in space (the
+    frame discriminator judges the detail; this one judges motion). A spatial-only first layer, then
+    spatio-temporal strided 3-D convolutions, global average and max pooling over (T, H, W), a realism logit
+    and ``num_classes`` class logits. Sees motion, so it penalises flicker and implausible dynamics.
 
     Args:
         channels: image channels C.
@@ -416,19 +419,20 @@ class ClipDiscriminator(nn.Module):
         self.layers = nn.ModuleList(
             [
                 nn.Conv3d(2 * channels, w, (1, 4, 4), stride=(1, 2, 2), padding=(0, 1, 1)),
-                nn.Conv3d(w, 2 * w, (3, 4, 4), stride=(1, 2, 2), padding=(1, 1, 1)),
+                nn.Conv3d(w, 2 * w, (3, 4, 4), stride=(2, 2, 2), padding=(1, 1, 1)),
                 nn.Conv3d(2 * w, 4 * w, (3, 4, 4), stride=(2, 2, 2), padding=(1, 1, 1)),
-                nn.Conv3d(4 * w, 4 * w, (3, 3, 3), stride=(2, 1, 1), padding=(1, 1, 1)),
+                nn.Conv3d(4 * w, 4 * w, (3, 3, 3), stride=(1, 2, 2), padding=(1, 1, 1)),
             ]
         )
-        self.adv = nn.Linear(4 * w, 1)
-        self.cls = nn.Linear(4 * w, num_classes)
+        self.adv = nn.Linear(8 * w, 1)
+        self.cls = nn.Linear(8 * w, num_classes)
 
     def forward(self, anchor: torch.Tensor, candidate: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = _pair_input(anchor, candidate).transpose(1, 2)  # (B, 2C, T, H, W)
+        h = F.avg_pool3d(h, (1, 2, 2), ceil_mode=True)  # motion needs no full resolution: the frame D has it
         for conv in self.layers:
             h = F.leaky_relu(conv(h), 0.2)
-        h = h.mean(dim=(2, 3, 4))
+        h = torch.cat([h.mean(dim=(2, 3, 4)), h.amax(dim=(2, 3, 4))], dim=1)
         return self.adv(h).squeeze(1), self.cls(h)
 
 

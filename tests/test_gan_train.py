@@ -1,0 +1,369 @@
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from videoaug.gan import losses as L
+from videoaug.gan import sample as sample_cli
+from videoaug.gan import train_cli
+from videoaug.gan.checkpoint import latest_checkpoint, load_generator
+from videoaug.gan.config import FitConfig, config_from_dict, load_config
+from videoaug.gan.train import NonFiniteLossError, Trainer, check_dataset, fit_clip
+
+TINY_SETS = [
+    "data.num_samples=40",
+    "data.num_frames=4",
+    "data.resolution=[16, 16]",
+    "model.width=4",
+    "model.hidden=8",
+    "model.embed_dim=4",
+    "model.z_dim=4",
+    "model.frame_noise_dim=2",
+    "model.d_width=4",
+    "model.d_clip_width=4",
+    "model.d_frames=2",
+    "train.batch_size=4",
+    "train.log_every=1",
+    "train.threads=1",
+    "train.tensorboard=false",
+]
+
+
+def tiny_cfg(steps=4, **train) -> FitConfig:
+    raw = {
+        "data": {"num_samples": 40, "num_frames": 4, "resolution": [16, 16]},
+        "model": {
+            "width": 4,
+            "hidden": 8,
+            "embed_dim": 4,
+            "z_dim": 4,
+            "frame_noise_dim": 2,
+            "d_width": 4,
+            "d_clip_width": 4,
+            "d_frames": 2,
+        },
+        "loss": {"r1_every": 2, "pingpong": 0.5},
+        "train": {
+            "steps": steps,
+            "batch_size": 4,
+            "log_every": 1,
+            "sample_every": 0,
+            "checkpoint_every": 0,
+            "threads": 1,
+            "tensorboard": False,
+            **train,
+        },
+    }
+    return config_from_dict(raw)
+
+
+def _weights(run: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(latest_checkpoint(run / "checkpoints") / "training_state.safetensors"))
+
+
+def test_tiny_run_trains_and_writes_everything(tmp_path):
+    cfg = tiny_cfg(steps=4, sample_every=2, checkpoint_every=2, keep_last=1)
+    out = Trainer(cfg, tmp_path / "run", command="videoaug fit --data moving-mnist", progress=False).run()
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 3, 4]
+    for r in records:
+        for key in ("d_adv", "d_aux", "g_adv", "g_aux", "g_temp", "g_smooth", "g_mag", "g_div", "g_pp"):
+            assert math.isfinite(r[key]), (key, r)
+    assert "r1" in records[0] and "r1" not in records[1]  # lazy R1 every 2 steps, from step 0
+    assert sorted(p.name for p in (tmp_path / "run" / "samples").iterdir()) == [
+        "step_00000002.gif",
+        "step_00000004.gif",
+    ]
+    assert [p.name for p in (tmp_path / "run" / "checkpoints").iterdir()] == ["step_00000004"]  # keep_last=1
+    g, config = load_generator(out)
+    assert config["steps"] == 4 and config["num_frames"] == 4 and config["class_names"][3] == "3"
+    assert (
+        config["training"]["train"]["steps"] == 4 and config["command"] == "videoaug fit --data moving-mnist"
+    )
+    x = torch.rand(2, 4, 1, 16, 16)
+    assert g(x, torch.tensor([1, -1])).shape == x.shape
+    # the generator moved away from the identity it started as
+    assert not torch.allclose(g(x), x, atol=1e-4)
+
+
+def test_resume_equals_unbroken_run(tmp_path):
+    # 40 clips, batch 4: 10 batches per epoch, so the resumed part crosses an epoch boundary
+    Trainer(tiny_cfg(steps=12), tmp_path / "unbroken", progress=False).run()
+    Trainer(tiny_cfg(steps=7), tmp_path / "broken", progress=False).run()
+    Trainer(tiny_cfg(steps=12), tmp_path / "broken", resume=True, progress=False).run()
+    a, b = _weights(tmp_path / "unbroken"), _weights(tmp_path / "broken")
+    assert a.keys() == b.keys()
+    differing = [k for k in a if not k.startswith("rng/cuda") and not torch.equal(a[k], b[k])]
+    assert differing == []
+    lines_b = (tmp_path / "broken" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["step"] for x in lines_b] == list(range(1, 13))
+
+
+def test_resume_refuses_a_changed_model_and_a_missing_checkpoint(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        Trainer(tiny_cfg(), tmp_path / "none", resume=True, progress=False)
+    Trainer(tiny_cfg(steps=1), tmp_path / "run", progress=False).run()
+    cfg = tiny_cfg(steps=2)
+    cfg.model.hidden = 6
+    with pytest.raises(ValueError, match=r"\[model\] differs.*hidden"):
+        Trainer(cfg, tmp_path / "run", resume=True, progress=False)
+
+
+class _SignalAt(torch.utils.data.Dataset):
+    """Wraps a dataset and sends a signal to this process when item ``at`` is read the first time."""
+
+    def __init__(self, base, at, sig):
+        self.base, self.at, self.sig, self.sent = base, at, sig, False
+        self.classes, self.targets = base.classes, base.targets
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, i):
+        if i == self.at and not self.sent:
+            self.sent = True
+            os.kill(os.getpid(), self.sig)
+        return self.base[i]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_saves_a_checkpoint_before_exit(tmp_path, sig):
+    from videoaug.gan.train import build_dataset
+
+    cfg = tiny_cfg(steps=50)
+    base = build_dataset(cfg)
+    trainer = Trainer(cfg, tmp_path / "run", progress=False, dataset=_SignalAt(base, 0, sig))
+    if sig == signal.SIGINT:
+        with pytest.raises(KeyboardInterrupt):
+            trainer.run()
+    else:
+        trainer.run()
+    ckpt = latest_checkpoint(tmp_path / "run" / "checkpoints")
+    assert ckpt is not None
+    step = int(ckpt.name.split("_")[1])
+    assert 1 <= step < 50 and step == trainer.step
+    assert signal.getsignal(signal.SIGTERM) is not trainer._on_signal  # handlers restored
+
+
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = L.temporal_consistency_loss
+
+    def poisoned(fake, real_clip):
+        calls["n"] += 1
+        value = real(fake, real_clip)
+        return value * float("nan") if calls["n"] >= 3 else value
+
+    monkeypatch.setattr(L, "temporal_consistency_loss", poisoned)
+    trainer = Trainer(tiny_cfg(steps=10, checkpoint_every=1), tmp_path / "run", progress=False)
+    with pytest.raises(NonFiniteLossError, match=r"step 2: g_loss = nan.*step_00000002"):
+        trainer.run()
+    ckpt = latest_checkpoint(tmp_path / "run" / "checkpoints")
+    assert ckpt.name == "step_00000002"
+    g, _ = load_generator(ckpt)
+    assert all(torch.isfinite(p).all() for p in g.parameters())
+
+
+class _Fake(torch.utils.data.Dataset):
+    def __init__(self, targets, classes):
+        self.targets, self.classes = targets, classes
+
+    def __len__(self):
+        return len(self.targets)
+
+    def __getitem__(self, i):
+        return torch.zeros(4, 1, 16, 16, dtype=torch.uint8), self.targets[i]
+
+
+def test_bad_data_fails_before_training(tmp_path):
+    with pytest.raises(ValueError, match="has no clips"):
+        Trainer(tiny_cfg(), tmp_path / "a", dataset=_Fake([], ["x"]), progress=False)
+    with pytest.raises(ValueError, match="class 'b' has no clips"):
+        Trainer(
+            tiny_cfg(), tmp_path / "b", dataset=_Fake([0, 0, 2, 2, 0, 2], ["a", "b", "c"]), progress=False
+        )
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        Trainer(tiny_cfg(), tmp_path / "c", dataset=_Fake([0, 1, 0], ["a", "b"]), progress=False)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert check_dataset(_Fake([0, 1], ["a", "b"]), "x") == ([0, 1], ["a", "b"])
+
+
+def test_bad_config_files(tmp_path):
+    bad_key = tmp_path / "k.toml"
+    bad_key.write_text("[train]\nstepz = 3\n")
+    with pytest.raises(ValueError, match="unknown key 'stepz' in \\[train\\]"):
+        load_config(bad_key)
+    bad_type = tmp_path / "t.toml"
+    bad_type.write_text('[train]\nsteps = "many"\n')
+    with pytest.raises(TypeError, match=r"\[train\] steps: expected an int, got str 'many'"):
+        load_config(bad_type)
+    bad_table = tmp_path / "s.toml"
+    bad_table.write_text("[optim]\nlr = 1\n")
+    with pytest.raises(ValueError, match=r"unknown table \[optim\]"):
+        load_config(bad_table)
+    bad_value = tmp_path / "v.toml"
+    bad_value.write_text("[data]\nchannels = 2\n")
+    with pytest.raises(ValueError, match="data.channels: expected 1 or 3, got 2"):
+        load_config(bad_value).validate()
+    with pytest.raises(TypeError, match="expected true or false"):
+        config_from_dict({"train": {"amp": 1}})
+    with pytest.raises(TypeError, match="list of int"):
+        config_from_dict({"data": {"resolution": 64}})
+    (tmp_path / "broken.toml").write_text("[train\n")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        load_config(tmp_path / "broken.toml")
+
+
+def test_shipped_configs_are_valid():
+    for kind in ("moving-mnist", "folder", "ucf101"):
+        cfg = load_config(kind=kind)
+        assert cfg.data.kind == kind
+        if kind != "moving-mnist":
+            cfg.data.path, cfg.data.ucf101_splits = "/data", "/splits"
+        cfg.validate()
+
+
+def test_fit_clip_resizes_converts_and_loops():
+    clip = torch.randint(0, 255, (3, 3, 20, 30), dtype=torch.uint8)
+    out = fit_clip(clip, 5, (16, 16), 1)
+    assert out.shape == (5, 1, 16, 16) and out.dtype == torch.uint8
+    assert torch.equal(out[3], out[0])  # looped
+    grey = torch.randint(0, 255, (2, 1, 16, 16), dtype=torch.uint8)
+    assert torch.equal(fit_clip(grey, 2, (16, 16), 3), grey.expand(2, 3, 16, 16))
+
+
+def test_cli_dry_run_and_errors(tmp_path, capsys):
+    args = [
+        "--data",
+        "moving-mnist",
+        "--out",
+        str(tmp_path / "r"),
+        "--dry-run",
+        "--steps",
+        "7",
+        "--set",
+        "loss.diversity=0.3",
+        "--set",
+        "data.num_samples=40",
+    ]
+    assert train_cli.main(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["train"]["steps"] == 7 and printed["loss"]["diversity"] == 0.3
+    assert not (tmp_path / "r").exists()
+    assert train_cli.main(["--data", "moving-mnist", "--out", str(tmp_path), "--set", "train.nope=1"]) == 2
+    assert "unknown key 'nope'" in capsys.readouterr().err
+    assert train_cli.main(["--data", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
+def test_cli_fit_then_sample(tmp_path, capsys):
+    run = tmp_path / "run"
+    sets = [x for s in TINY_SETS for x in ("--set", s)]
+    assert (
+        train_cli.main(
+            [
+                "--data",
+                "moving-mnist",
+                "--out",
+                str(run),
+                "--steps",
+                "2",
+                "--no-progress",
+                "--sample-every",
+                "0",
+                "--checkpoint-every",
+                "0",
+                *sets,
+            ]
+        )
+        == 0
+    )
+    config = json.loads((run / "generator" / "config.json").read_text())
+    assert "--steps 2" in config["command"]
+    gif = tmp_path / "grid.gif"
+    assert (
+        sample_cli.main(
+            [
+                "--checkpoint",
+                str(run / "generator"),
+                "--input",
+                "moving-mnist",
+                "--out",
+                str(gif),
+                "--num-clips",
+                "2",
+                "--variants",
+                "2",
+                "--label",
+                "3",
+            ]
+        )
+        == 0
+    )
+    from PIL import Image
+
+    with Image.open(gif) as im:
+        assert im.n_frames == 4
+        assert im.size == (3 * 18 + 2, 2 * 18 + 2)  # 3 columns (input + 2 variants), 2 rows, 2-px padding
+    assert (
+        sample_cli.main(
+            [
+                "--checkpoint",
+                str(run / "generator"),
+                "--input",
+                "moving-mnist",
+                "--out",
+                str(gif),
+                "--label",
+                "eleven",
+            ]
+        )
+        == 2
+    )
+
+
+def _torchrun_cmd(out: Path, steps: int) -> list[str]:
+    sets = [x for s in TINY_SETS for x in ("--set", s)]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "videoaug.gan.train_cli",
+        "--data",
+        "moving-mnist",
+        "--out",
+        str(out),
+        "--steps",
+        str(steps),
+        "--no-progress",
+        "--device",
+        "cpu",
+        "--sample-every",
+        "0",
+        "--checkpoint-every",
+        "0",
+        *sets,
+    ]
+
+
+def test_two_process_gloo_run(tmp_path):
+    out = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(_torchrun_cmd(out, 3), capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    records = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 3]  # rank 0 alone logs
+    state = json.loads((latest_checkpoint(out / "checkpoints") / "training_state.json").read_text())
+    assert state["world_size"] == 2
+    load_generator(out / "generator")

@@ -1,0 +1,766 @@
+"""The RCGAN training loop behind ``videoaug fit``.
+
+:class:`Trainer` builds the data, networks and optimisers from a :class:`~videoaug.gan.config.FitConfig` and
+runs, per step, a discriminator phase (adversarial + auxiliary class loss on real pairs, lazy R1) and a
+generator phase (adversarial, auxiliary class, temporal consistency, field smoothness and magnitude,
+diversity and optional ping-pong terms; see ``losses.py``), then updates the EMA generator.
+
+Real pairs are (anchor, another clip of the same class); generated pairs are (anchor, G(anchor)). Everything
+random in a step is drawn from one ``torch.Generator`` whose state is checkpointed, and the data order comes
+from a seeded :class:`~torch.utils.data.DistributedSampler` positioned by the step, so on a CPU a run stopped
+and resumed ends with the same weights as an unbroken one.
+
+Under ``torchrun`` (``WORLD_SIZE`` set) each process trains on its shard with ``DistributedDataParallel``;
+rank 0 alone logs, writes samples and checkpoints.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import copy
+import hashlib
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
+
+from videoaug.gan import losses as L
+from videoaug.gan.checkpoint import (
+    latest_checkpoint,
+    load_training_state,
+    save_generator,
+    save_training_checkpoint,
+)
+from videoaug.gan.config import FitConfig
+from videoaug.gan.networks import ClipDiscriminator, FrameDiscriminator, Generator, GeneratorConfig
+
+__all__ = ["Trainer", "build_dataset", "PairDataset", "NonFiniteLossError", "fit"]
+
+_LUMA = torch.tensor([0.299, 0.587, 0.114])
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite; the run stops and its last good checkpoint is kept."""
+
+
+# ---------------------------------------------------------------------------------------------------- data
+def build_dataset(cfg: FitConfig, split: str = "train") -> Dataset:
+    """The dataset of ``cfg.data``: items ``(uint8 clip (T, C, H, W), label)``, with classes and targets."""
+    d = cfg.data
+    if d.kind == "moving-mnist":
+        from videoaug.datasets import MovingMNIST
+
+        return MovingMNIST(
+            d.num_samples if split == "train" else max(1, d.num_samples // 5),
+            split=split,
+            num_frames=d.num_frames,
+            size=d.resolution[0],
+            num_digits=d.num_digits,
+            seed=cfg.train.seed,
+        )
+    if d.kind == "folder":
+        from videoaug.datasets import VideoFolder
+
+        return VideoFolder(
+            d.path, num_frames=d.num_frames, sampling="random", size=tuple(d.resolution), on_error="skip"
+        )
+    from videoaug.datasets import UCF101
+
+    return UCF101(
+        d.path,
+        d.ucf101_splits,
+        fold=d.fold,
+        train=split == "train",
+        num_frames=d.num_frames,
+        sampling="random",
+        size=tuple(d.resolution),
+        on_error="skip",
+    )
+
+
+def check_dataset(dataset: Dataset, where: str) -> tuple[list[int], list[str]]:
+    """Return ``(targets, class names)``; raise ``ValueError`` for no clips or a class without clips."""
+    if len(dataset) == 0:
+        raise ValueError(f"data: {where} has no clips")
+    classes = list(getattr(dataset, "classes", []))
+    targets = list(getattr(dataset, "targets", [-1] * len(dataset)))
+    if len(targets) != len(dataset):
+        raise ValueError(f"data: {where}: {len(targets)} labels for {len(dataset)} clips")
+    if classes:
+        counts = [0] * len(classes)
+        for t in targets:
+            if 0 <= t < len(classes):
+                counts[t] += 1
+        empty = [c for c, n in zip(classes, counts, strict=True) if n == 0]
+        if empty:
+            raise ValueError(
+                f"data: {where}: class {empty[0]!r} has no clips"
+                + (f" (nor {', '.join(map(repr, empty[1:]))})" if len(empty) > 1 else "")
+            )
+    return targets, classes
+
+
+def fit_clip(clip: torch.Tensor, num_frames: int, resolution: tuple[int, int], channels: int) -> torch.Tensor:
+    """Bring a uint8 clip to ``(num_frames, channels, *resolution)``: resize, convert channels, loop."""
+    clip = clip.as_subclass(torch.Tensor)
+    if clip.ndim != 4:
+        raise ValueError(f"data: expected clips (T, C, H, W), got shape {tuple(clip.shape)}")
+    if clip.shape[0] != num_frames:
+        idx = torch.arange(num_frames) % clip.shape[0]
+        clip = clip[idx]
+    x = None
+    if clip.shape[1] != channels:
+        x = clip.float()
+        x = (x * _LUMA.view(1, 3, 1, 1)).sum(1, keepdim=True) if channels == 1 else x.expand(-1, 3, -1, -1)
+    if tuple(clip.shape[-2:]) != tuple(resolution):
+        x = clip.float() if x is None else x
+        x = F.interpolate(x, size=tuple(resolution), mode="bilinear", antialias=True, align_corners=False)
+    if x is not None:
+        clip = x.round().clamp(0, 255).to(torch.uint8)
+    if clip.dtype != torch.uint8:
+        raise ValueError(f"data: expected uint8 clips, got {clip.dtype}")
+    return clip.contiguous()
+
+
+class PairDataset(Dataset):
+    """Items ``(anchor, partner, label)``: the partner is another clip of the anchor's class (any clip when
+    unlabelled), chosen deterministically from ``(seed, epoch, index)``; both fitted by :func:`fit_clip`."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        targets: list[int],
+        seed: int,
+        num_frames: int,
+        resolution: tuple[int, int],
+        channels: int,
+    ) -> None:
+        self.dataset = dataset
+        self.targets = targets
+        self.seed = seed
+        self.epoch = 0
+        self.shape = (num_frames, tuple(resolution), channels)
+        by_class: dict[int, list[int]] = {}
+        for i, t in enumerate(targets):
+            by_class.setdefault(t, []).append(i)
+        self.by_class = by_class
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def partner_of(self, index: int) -> int:
+        pool = self.by_class[self.targets[index]]
+        if len(pool) == 1:
+            return index
+        key = hashlib.blake2b(f"{self.seed}:{self.epoch}:{index}".encode(), digest_size=8).digest()
+        j = int.from_bytes(key, "little") % (len(pool) - 1)
+        pos = bisect.bisect_left(pool, index)  # pools are sorted
+        return pool[j if j < pos else j + 1]  # any clip of the class but the anchor itself
+
+    def __getitem__(self, index: int):
+        anchor, label = self.dataset[index]
+        partner, _ = self.dataset[self.partner_of(index)]
+        t, res, c = self.shape
+        return fit_clip(anchor, t, res, c), fit_clip(partner, t, res, c), int(label)
+
+
+class _PositionedSampler(DistributedSampler):
+    """A ``DistributedSampler`` that can start part-way through an epoch (the data position of a resume)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.start = 0
+
+    def __iter__(self) -> Iterator[int]:
+        it = super().__iter__()
+        for _ in range(self.start):
+            next(it)
+        return it
+
+    def __len__(self) -> int:
+        return self.num_samples - self.start
+
+
+# ---------------------------------------------------------------------------------------------- trainer
+def _resolve_device(name: str, local_rank: int) -> torch.device:
+    if name == "auto":
+        return torch.device(f"cuda:{local_rank}") if torch.cuda.is_available() else torch.device("cpu")
+    if name == "cuda" and torch.cuda.is_available():
+        return torch.device(f"cuda:{local_rank}")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("train.device: CUDA was asked for but torch sees no CUDA device")
+    return device
+
+
+def _flatten_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:
+    sd = opt.state_dict()
+    rest: dict[str, dict[str, Any]] = {}
+    for pid, st in sd["state"].items():
+        for k, v in st.items():
+            if isinstance(v, torch.Tensor):
+                tensors[f"{prefix}/{pid}/{k}"] = v
+            else:
+                rest.setdefault(str(pid), {})[k] = v
+    meta[prefix] = {"param_groups": sd["param_groups"], "state": rest}
+
+
+def _unflatten_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:
+    state: dict[int, dict[str, Any]] = {}
+    for key, v in tensors.items():
+        if key.startswith(prefix + "/"):
+            _, pid, name = key.split("/", 2)
+            state.setdefault(int(pid), {})[name] = v
+    for pid, extra in meta[prefix]["state"].items():
+        state.setdefault(int(pid), {}).update(extra)
+    opt.load_state_dict({"state": state, "param_groups": meta[prefix]["param_groups"]})
+
+
+class Trainer:
+    """Train an RCGAN generator from a :class:`FitConfig` into ``out_dir``.
+
+    Args:
+        cfg: the validated configuration.
+        out_dir: run directory: ``checkpoints/step_*``, ``generator/`` (the final EMA generator),
+            ``samples/``, ``metrics.jsonl``, ``config.json``.
+        resume: continue from the newest checkpoint in ``out_dir/checkpoints``.
+        command: the command line recorded in checkpoints.
+        dataset: use this dataset instead of building one from ``cfg.data`` (tests).
+        progress: show a tqdm progress bar (rank 0).
+
+    Example:
+        >>> Trainer(cfg, "runs/mm").run()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        cfg: FitConfig,
+        out_dir: str | os.PathLike,
+        resume: bool = False,
+        command: str = "",
+        dataset: Dataset | None = None,
+        progress: bool = True,
+    ) -> None:
+        cfg.validate()
+        self.cfg = cfg
+        self.out = Path(out_dir)
+        self.command = command
+        self.progress = progress
+        t = cfg.train
+        self._threads_before = torch.get_num_threads()
+        if t.threads:
+            torch.set_num_threads(t.threads)
+        # distributed
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        self.device = _resolve_device(t.device, self.local_rank)
+        self.distributed = self.world > 1
+        if self.distributed and not dist.is_initialized():
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+        self.is_main = self.rank == 0
+        self.amp = t.amp and self.device.type == "cuda"
+
+        # data (validated before any model is built)
+        where = "moving-mnist" if cfg.data.kind == "moving-mnist" else repr(cfg.data.path)
+        base = dataset if dataset is not None else build_dataset(cfg)
+        targets, classes = check_dataset(base, where)
+        self.class_names = classes
+        self.num_classes = max(1, len(classes))
+        res = tuple(cfg.data.resolution)
+        self.pairs = PairDataset(base, targets, t.seed, cfg.data.num_frames, res, cfg.data.channels)
+        self.sampler = _PositionedSampler(
+            self.pairs, num_replicas=self.world, rank=self.rank, shuffle=True, seed=t.seed, drop_last=True
+        )
+        self.batches_per_epoch = len(self.sampler) // t.batch_size
+        if self.batches_per_epoch < 1:
+            raise ValueError(
+                f"data: {where} has {len(base)} clips, fewer than one batch of {t.batch_size} per process"
+            )
+
+        # networks
+        torch.manual_seed(t.seed)
+        m = cfg.model
+        self.gcfg = GeneratorConfig(
+            channels=cfg.data.channels,
+            num_classes=self.num_classes,
+            resolution=res,
+            width=m.width,
+            hidden=m.hidden,
+            embed_dim=m.embed_dim,
+            z_dim=m.z_dim,
+            frame_noise_dim=m.frame_noise_dim,
+            max_shift=m.max_shift,
+            max_affine=m.max_affine,
+            max_warp=m.max_warp,
+            max_gain=m.max_gain,
+            max_bias=m.max_bias,
+            padding_mode=m.padding_mode,
+        )
+        self.G = Generator(self.gcfg).to(self.device)
+        self.D_frame = FrameDiscriminator(cfg.data.channels, self.num_classes, m.d_width).to(self.device)
+        self.D_clip = ClipDiscriminator(cfg.data.channels, self.num_classes, m.d_clip_width).to(self.device)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=tuple(t.betas))
+        d_params = list(self.D_frame.parameters()) + list(self.D_clip.parameters())
+        self.opt_d = torch.optim.Adam(d_params, lr=t.lr_d, betas=tuple(t.betas))
+        self.gen = torch.Generator(device="cpu").manual_seed(t.seed * 1000 + 17 + self.rank)
+        self.step = 0
+        self.elapsed = 0.0
+        self.resumed_from: Path | None = None
+        if resume:
+            self._resume()
+        # wrappers for the forward passes (DDP, compile); the raw modules stay for R1, EMA and saving
+        self.G_fwd: nn.Module = self.G
+        self.Df_fwd: nn.Module = self.D_frame
+        self.Dc_fwd: nn.Module = self.D_clip
+        if t.compile:
+            self.G_fwd = torch.compile(self.G)
+            self.Df_fwd = torch.compile(self.D_frame)
+            self.Dc_fwd = torch.compile(self.D_clip)
+        if self.distributed:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.G_fwd = DDP(self.G_fwd, device_ids=ids)
+            self.Df_fwd = DDP(self.Df_fwd, device_ids=ids)
+            self.Dc_fwd = DDP(self.Dc_fwd, device_ids=ids)
+        self._stop: str | None = None
+        self._tb = None
+
+    # ------------------------------------------------------------------------------------------ state
+    def _info(self) -> dict[str, Any]:
+        return {
+            "num_frames": self.cfg.data.num_frames,
+            "class_names": self.class_names or [str(i) for i in range(self.num_classes)],
+            "data": {k: v for k, v in self.cfg.to_dict()["data"].items()},
+            "steps": self.step,
+            "command": self.command,
+            "training": self.cfg.to_dict(),
+        }
+
+    def state_tensors(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Everything needed to resume, as flat tensors plus a JSON-able dict."""
+        tensors: dict[str, torch.Tensor] = {}
+        for name, module in (
+            ("G", self.G),
+            ("G_ema", self.G_ema),
+            ("D_frame", self.D_frame),
+            ("D_clip", self.D_clip),
+        ):
+            for k, v in module.state_dict().items():
+                tensors[f"{name}/{k}"] = v
+        meta: dict[str, Any] = {}
+        _flatten_optimizer("opt_g", self.opt_g, tensors, meta)
+        _flatten_optimizer("opt_d", self.opt_d, tensors, meta)
+        tensors["rng/torch"] = torch.get_rng_state()
+        tensors["rng/train"] = self.gen.get_state()
+        if torch.cuda.is_available():
+            for i, s in enumerate(torch.cuda.get_rng_state_all()):
+                tensors[f"rng/cuda/{i}"] = s
+        meta.update(
+            {
+                "epoch": self.step // self.batches_per_epoch,
+                "batch_in_epoch": self.step % self.batches_per_epoch,
+                "batch_size": self.cfg.train.batch_size,
+                "world_size": self.world,
+                "elapsed_s": self.elapsed,
+                "config": self.cfg.to_dict(),
+            }
+        )
+        return tensors, meta
+
+    def save(self) -> Path:
+        """Write a training checkpoint for the current step (rank 0) and return its directory."""
+        tensors, meta = self.state_tensors()
+        return save_training_checkpoint(
+            self.out / "checkpoints",
+            self.step,
+            self.G_ema,
+            self._info(),
+            tensors,
+            meta,
+            keep_last=self.cfg.train.keep_last,
+        )
+
+    def _resume(self) -> None:
+        ckpt = latest_checkpoint(self.out / "checkpoints")
+        if ckpt is None:
+            raise FileNotFoundError(f"--resume: no checkpoint in {self.out / 'checkpoints'}")
+        tensors, meta = load_training_state(ckpt)
+        saved = meta["config"]
+        now = self.cfg.to_dict()
+        for section in ("data", "model"):
+            if saved[section] != now[section]:
+                diff = sorted(k for k in now[section] if saved[section].get(k) != now[section][k])
+                raise ValueError(f"--resume: [{section}] differs from the checkpoint's ({', '.join(diff)})")
+        if meta["batch_size"] != self.cfg.train.batch_size or meta["world_size"] != self.world:
+            print(
+                f"videoaug fit: warning: batch size / processes changed since {ckpt.name}; the data order "
+                "will differ from an unbroken run",
+                file=sys.stderr,
+            )
+        for name, module in (
+            ("G", self.G),
+            ("G_ema", self.G_ema),
+            ("D_frame", self.D_frame),
+            ("D_clip", self.D_clip),
+        ):
+            sd = {k[len(name) + 1 :]: v for k, v in tensors.items() if k.startswith(name + "/")}
+            module.load_state_dict(sd)
+        _unflatten_optimizer("opt_g", self.opt_g, tensors, meta)
+        _unflatten_optimizer("opt_d", self.opt_d, tensors, meta)
+        torch.set_rng_state(tensors["rng/torch"])
+        self.gen.set_state(tensors["rng/train"])
+        if torch.cuda.is_available():
+            states = [tensors[k] for k in sorted(tensors) if k.startswith("rng/cuda/")]
+            if len(states) == torch.cuda.device_count():
+                torch.cuda.set_rng_state_all(states)
+        self.step = int(meta["step"])
+        self.elapsed = float(meta.get("elapsed_s", 0.0))
+        self.resumed_from = ckpt
+
+    # ------------------------------------------------------------------------------------------ data
+    def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Batches from the current step on, epoch after epoch (deterministic from seed and step)."""
+        t = self.cfg.train
+        while True:
+            epoch, offset = divmod(self.step, self.batches_per_epoch)
+            self.sampler.set_epoch(epoch)
+            self.pairs.epoch = epoch
+            self.sampler.start = offset * t.batch_size
+            loader_gen = torch.Generator().manual_seed(t.seed * 7919 + epoch)
+            loader = DataLoader(
+                self.pairs,
+                batch_size=t.batch_size,
+                sampler=self.sampler,
+                drop_last=True,
+                num_workers=self.cfg.data.num_workers,
+                generator=loader_gen,
+                persistent_workers=False,
+                pin_memory=self.device.type == "cuda",
+                timeout=600 if self.cfg.data.num_workers else 0,
+            )
+            for i, batch in enumerate(loader):
+                if offset + i >= self.batches_per_epoch:
+                    break
+                yield batch
+
+    # ------------------------------------------------------------------------------------------ steps
+    def _autocast(self):
+        if self.amp:
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def _frames(self, clips: list[torch.Tensor], k: int) -> list[torch.Tensor]:
+        """The same ``k`` random frames of each clip from every tensor in ``clips``: ``(B * k, C, H, W)``."""
+        B, T = clips[0].shape[:2]
+        k = min(k, T)
+        idx = torch.rand(B, T, generator=self.gen).argsort(dim=1)[:, :k].to(clips[0].device)
+        rows = torch.arange(B, device=idx.device)[:, None]
+        return [c[rows, idx].flatten(0, 1) for c in clips]
+
+    def _label_dropout(self, labels: torch.Tensor) -> torch.Tensor:
+        drop = torch.rand(labels.shape, generator=self.gen).to(labels.device) < self.cfg.train.label_dropout
+        return torch.where(drop, torch.full_like(labels, -1), labels)
+
+    def _noise(self, batch: int, T: int) -> tuple[torch.Tensor, torch.Tensor]:
+        z, e = self.G.sample_noise(batch, T, generator=self.gen, device="cpu")
+        return z.to(self.device), e.to(self.device)
+
+    def train_step(
+        self, anchor: torch.Tensor, partner: torch.Tensor, labels: torch.Tensor
+    ) -> dict[str, float]:
+        """One discriminator and one generator update on a batch; returns the loss values."""
+        cfg, lw = self.cfg, self.cfg.loss
+        x = anchor.to(self.device, non_blocking=True).float().div_(255)
+        xp = partner.to(self.device, non_blocking=True).float().div_(255)
+        y = labels.to(self.device).long()
+        B, T = x.shape[:2]
+        k = cfg.model.d_frames
+        logs: dict[str, float] = {}
+
+        # ---------------- discriminator phase
+        g_labels = self._label_dropout(y)
+        noise = self._noise(B, T)
+        with torch.no_grad(), self._autocast():
+            fake = self.G(x, g_labels, noise).float()
+        fa, fp, ff = self._frames([x, xp, fake], k)
+        with self._autocast():
+            rc, rc_cls = self.Dc_fwd(x, xp)
+            fc, _ = self.Dc_fwd(x, fake)
+            rf, rf_cls = self.Df_fwd(fa, fp)
+            frf, _ = self.Df_fwd(fa, ff)
+        yk = y.repeat_interleave(min(k, T))
+        d_adv = lw.adv_clip * L.d_adversarial_loss(
+            rc.float(), fc.float()
+        ) + lw.adv_frame * L.d_adversarial_loss(rf.float(), frf.float())
+        d_aux = lw.aux * (L.aux_classification_loss(rc_cls, y) + L.aux_classification_loss(rf_cls, yk))
+        d_loss = d_adv + d_aux
+        self._check_finite({"d_loss": d_loss})
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        logs["d_adv"], logs["d_aux"] = float(d_adv.detach()), float(d_aux.detach())
+        if lw.r1_gamma > 0 and self.step % lw.r1_every == 0:
+            xr = x.detach().requires_grad_(True)
+            xpr = xp.detach().requires_grad_(True)
+            fa_r, fp_r = self._frames([xr, xpr], k)
+            r1 = L.r1_penalty(self.D_clip(xr, xpr)[0], [xr, xpr]) + L.r1_penalty(
+                self.D_frame(fa_r, fp_r)[0], [fa_r, fp_r]
+            )
+            r1_loss = lw.r1_gamma / 2 * lw.r1_every * r1
+            self._check_finite({"r1": r1_loss})
+            r1_loss.backward()
+            if self.distributed:  # the R1 gradients did not go through DDP: average them by hand
+                for p in list(self.D_frame.parameters()) + list(self.D_clip.parameters()):
+                    if p.grad is not None:
+                        dist.all_reduce(p.grad)
+                        p.grad.div_(self.world)
+            logs["r1"] = float(r1.detach())
+        self.opt_d.step()
+
+        # ---------------- generator phase
+        use_div = lw.diversity > 0 and B >= 2
+        base = x[: B // 2] if use_div else x
+        base_y = g_labels[: B // 2] if use_div else g_labels
+        n = base.shape[0]
+        z1, e1 = self._noise(n, T)
+        inputs, labs, zs, es = [base], [base_y], [z1], [e1]
+        if use_div:
+            z2, e2 = self._noise(n, T)
+            inputs, labs, zs, es = inputs + [base], labs + [base_y], zs + [z2], es + [e2]
+        if lw.pingpong > 0:
+            inputs, labs, zs, es = inputs + [base.flip(1)], labs + [base_y], zs + [z1], es + [e1.flip(1)]
+        xin = torch.cat(inputs)
+        with self._autocast():
+            out, fields = self.G_fwd(xin, torch.cat(labs), (torch.cat(zs), torch.cat(es)), return_fields=True)
+        out = out.float()
+        m = n * (2 if use_div else 1)
+        gen, anchors = out[:m], xin[:m]
+        true_y = y[: B // 2].repeat(2) if use_div else y
+        ga, gf = self._frames([anchors, gen], k)
+        d_params = list(self.D_frame.parameters()) + list(self.D_clip.parameters())
+        for p in d_params:  # the G phase needs gradients through D, not for D
+            p.requires_grad_(False)
+        with self._autocast():
+            gc, gc_cls = self.D_clip(anchors, gen)
+            gfl, gf_cls = self.D_frame(ga, gf)
+        g_adv = lw.adv_clip * L.g_adversarial_loss(gc.float()) + lw.adv_frame * L.g_adversarial_loss(
+            gfl.float()
+        )
+        g_aux = lw.aux * (
+            L.aux_classification_loss(gc_cls, true_y)
+            + L.aux_classification_loss(gf_cls, true_y.repeat_interleave(min(k, T)))
+        )
+        fields_m = {key: v[:m].float() for key, v in fields.items()}
+        g_temp = lw.temporal * L.temporal_consistency_loss(gen, anchors)
+        g_smooth = lw.smooth * L.field_smoothness_loss(fields_m)
+        g_mag = lw.magnitude * L.field_magnitude_penalty(fields_m)
+        g_loss = g_adv + g_aux + g_temp + g_smooth + g_mag
+        if use_div:
+            g_div = lw.diversity * L.diversity_loss(gen[:n], gen[n:], (z1, e1), (z2, e2))
+            g_loss = g_loss + g_div
+            logs["g_div"] = float(g_div.detach())
+        if lw.pingpong > 0:
+            g_pp = lw.pingpong * L.pingpong_loss(out[:n], out[m:])
+            g_loss = g_loss + g_pp
+            logs["g_pp"] = float(g_pp.detach())
+        for p in d_params:
+            p.requires_grad_(True)
+        self._check_finite({"g_loss": g_loss})
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        logs.update(
+            g_adv=float(g_adv.detach()),
+            g_aux=float(g_aux.detach()),
+            g_temp=float(g_temp.detach()),
+            g_smooth=float(g_smooth.detach()),
+            g_mag=float(g_mag.detach()),
+            d_real=float(rc.detach().float().mean()),
+            d_fake=float(fc.detach().float().mean()),
+            shift=float(fields_m["shift"].detach().abs().mean()),
+            warp=float(fields_m["warp"].detach().abs().mean()),
+        )
+        self._update_ema()
+        return logs
+
+    def _check_finite(self, values: dict[str, torch.Tensor]) -> None:
+        for name, v in values.items():
+            if not torch.isfinite(v).all():
+                last = latest_checkpoint(self.out / "checkpoints")
+                raise NonFiniteLossError(
+                    f"non-finite loss at step {self.step}: {name} = {float(v.detach())}; training stopped "
+                    "before the update. The last good checkpoint is "
+                    f"{last or 'none (no checkpoint written yet)'}. Lower train.lr_g / train.lr_d, raise "
+                    "loss.r1_gamma, or disable train.amp."
+                )
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        decay = self.cfg.train.ema_decay
+        decay = min(decay, (1 + self.step) / (10 + self.step))
+        for pe, p in zip(self.G_ema.parameters(), self.G.parameters(), strict=True):
+            pe.lerp_(p.detach(), 1 - decay)
+        for be, b in zip(self.G_ema.buffers(), self.G.buffers(), strict=True):
+            be.copy_(b)
+
+    # ------------------------------------------------------------------------------------------ outputs
+    def _sample_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        n = min(4, len(self.pairs))
+        items = [self.pairs[i] for i in range(n)]
+        return torch.stack([a for a, _, _ in items]), torch.tensor([lab for _, _, lab in items])
+
+    @torch.no_grad()
+    def write_samples(self) -> Path:
+        """A GIF grid: each row an anchor and two generated variants (EMA generator, fixed noise)."""
+        from videoaug.io import write_gif
+
+        anchors, labels = self._sample_batch()
+        x = anchors.to(self.device).float() / 255
+        g = torch.Generator().manual_seed(1234)
+        n, T = x.shape[:2]
+        v1 = self.G_ema(x, labels.to(self.device), self.G_ema.sample_noise(n, T, g, "cpu"))
+        v2 = self.G_ema(x, labels.to(self.device), self.G_ema.sample_noise(n, T, g, "cpu"))
+        grid = torch.stack([x, v1.float(), v2.float()], dim=1).flatten(0, 1).cpu()  # (3n, T, C, H, W)
+        path = self.out / "samples" / f"step_{self.step:08d}.gif"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_gif(path, grid, fps=8, nrow=3)
+        return path
+
+    def _log(self, record: dict[str, Any]) -> None:
+        with open(self.out / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+        if self._tb is not None:
+            for k, v in record.items():
+                if isinstance(v, (int, float)) and k != "step":
+                    self._tb.add_scalar(k, v, record["step"])
+
+    def _setup_outputs(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "config.json").write_text(self.cfg.to_json() + "\n")
+        if self.cfg.train.tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+
+                self._tb = SummaryWriter(str(self.out / "tensorboard"))
+            except ImportError:
+                self._tb = None
+
+    # ------------------------------------------------------------------------------------------ run
+    def _on_signal(self, signum, frame) -> None:  # noqa: ARG002
+        if self._stop is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # a second Ctrl-C: stop now
+        self._stop = signal.Signals(signum).name
+        if self.is_main:
+            print(f"\nvideoaug fit: {self._stop}: saving a checkpoint after this step...", file=sys.stderr)
+
+    def _should_stop(self) -> bool:
+        flag = self._stop is not None
+        if self.distributed:
+            t = torch.tensor([1.0 if flag else 0.0], device=self.device)
+            dist.all_reduce(t)
+            flag = bool(t.item() > 0)
+        return flag
+
+    def run(self) -> Path:
+        """Train up to ``train.steps``; return the directory of the final generator (``out_dir/generator``).
+
+        On SIGTERM or Ctrl-C, a checkpoint is written at the end of the current step and the run stops
+        (SIGINT then raises ``KeyboardInterrupt``). A non-finite loss raises :class:`NonFiniteLossError`.
+        """
+        t = self.cfg.train
+        if self.is_main:
+            self._setup_outputs()
+        handlers = {}
+        if threading_is_main():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                handlers[sig] = signal.signal(sig, self._on_signal)
+        bar = None
+        try:
+            if self.is_main and self.progress:
+                from tqdm import tqdm
+
+                bar = tqdm(total=t.steps, initial=self.step, unit="step", dynamic_ncols=True, desc="fit")
+            last_saved = self.step if self.resumed_from is not None else -1
+            batches = self._batches()
+            t_log, s_log = time.perf_counter(), self.step
+            while self.step < t.steps:
+                anchor, partner, labels = next(batches)
+                t0 = time.perf_counter()
+                logs = self.train_step(anchor, partner, labels)
+                self.step += 1
+                self.elapsed += time.perf_counter() - t0
+                if self.is_main:
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix(
+                            {
+                                k: f"{v:.3g}"
+                                for k, v in logs.items()
+                                if k in ("d_adv", "g_adv", "g_aux", "g_div", "warp")
+                            }
+                        )
+                    if self.step % t.log_every == 0 or self.step == t.steps:
+                        now = time.perf_counter()
+                        rate = (self.step - s_log) / max(now - t_log, 1e-9)
+                        t_log, s_log = now, self.step
+                        self._log({"step": self.step, "time": time.time(), "steps_per_s": rate, **logs})
+                    if t.sample_every and self.step % t.sample_every == 0:
+                        self.write_samples()
+                    if t.checkpoint_every and self.step % t.checkpoint_every == 0:
+                        self.save()
+                        last_saved = self.step
+                if self._should_stop():
+                    break
+            if self.is_main:
+                if last_saved != self.step:
+                    self.save()
+                if t.sample_every:
+                    self.write_samples()
+                info = self._info()
+                save_generator(self.out / "generator", self.G_ema, info)
+            if self.distributed:
+                dist.barrier()
+            if self._stop == "SIGINT":
+                raise KeyboardInterrupt
+            return self.out / "generator"
+        finally:
+            if bar is not None:
+                bar.close()
+            for sig, h in handlers.items():
+                signal.signal(sig, h)
+            if self._tb is not None:
+                self._tb.close()
+            torch.set_num_threads(self._threads_before)
+
+
+def threading_is_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def fit(
+    cfg: FitConfig,
+    out_dir: str | os.PathLike,
+    resume: bool = False,
+    command: str = "",
+    dataset: Dataset | None = None,
+    progress: bool = True,
+) -> Path:
+    """Build a :class:`Trainer` and run it; returns the final generator directory."""
+    return Trainer(cfg, out_dir, resume=resume, command=command, dataset=dataset, progress=progress).run()
