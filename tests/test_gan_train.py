@@ -367,3 +367,46 @@ def test_two_process_gloo_run(tmp_path):
     state = json.loads((latest_checkpoint(out / "checkpoints") / "training_state.json").read_text())
     assert state["world_size"] == 2
     load_generator(out / "generator")
+
+
+def _video_folder(root: Path, classes=("jump", "run"), per_class=2, empty=()):
+    from videoaug.io import write_mp4
+
+    g = torch.Generator().manual_seed(0)
+    for c in classes:
+        (root / c).mkdir(parents=True)
+        for i in range(per_class):
+            clip = (torch.rand(8, 3, 24, 32, generator=g) * 255).to(torch.uint8)
+            write_mp4(root / c / f"{c}_{i}.mp4", clip, fps=8)
+    for c in empty:
+        (root / c).mkdir(parents=True)
+    return root
+
+
+def test_fit_on_a_video_folder(tmp_path):
+    data = _video_folder(tmp_path / "videos")
+    sets = [x for s in TINY_SETS if not s.startswith("data.num_samples") for x in ("--set", s)]
+    out = tmp_path / "run"
+    assert train_cli.main(["--data", str(data), "--out", str(out), "--steps", "2", "--batch-size", "2",
+                           "--no-progress", "--sample-every", "0", "--checkpoint-every", "0", "--num-workers",
+                           "0", *sets]) == 0
+    g, config = load_generator(out / "generator")
+    assert config["class_names"] == ["jump", "run"] and config["channels"] == 3
+    assert config["data"]["kind"] == "folder"
+
+
+def test_fit_refuses_a_folder_with_an_empty_class(tmp_path, capsys):
+    data = _video_folder(tmp_path / "videos", empty=("sit",))
+    assert train_cli.main(["--data", str(data), "--out", str(tmp_path / "run"), "--dry-run"]) == 2
+    assert "class 'sit' has no clips" in capsys.readouterr().err
+
+
+def test_cli_resume_continues_the_run(tmp_path):
+    run = tmp_path / "run"
+    sets = [x for s in TINY_SETS for x in ("--set", s)]
+    base = ["--data", "moving-mnist", "--out", str(run), "--no-progress", "--sample-every", "0", *sets]
+    assert train_cli.main([*base, "--steps", "2"]) == 0
+    assert train_cli.main([*base, "--steps", "3", "--resume"]) == 0
+    records = [json.loads(x)["step"] for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert records == [1, 2, 3]
+    assert load_generator(run / "generator")[1]["steps"] == 3
