@@ -131,7 +131,7 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
         (clip_name, VIDEOAUG_ONE, 1, lambda: ours(clip)),
         (clip_name, FLOOR, 1, _floor(clip.unsqueeze(0), crop)),
     ]
-    with torch.inference_mode():
+    with torch.no_grad():
         seconds = _interleaved([fn for *_, fn in rows], repeats, device)
     records = []
     for (pipeline, impl, n, _), sec in zip(rows, seconds, strict=True):
