@@ -304,3 +304,76 @@ def test_bad_arguments():
         F.color_jitter(make_video(B=2), hue=torch.tensor([0.1, 0.7]))
     with pytest.raises(ValueError, match="num_output_channels"):
         Grayscale(2)
+
+
+# -- CPU chunking ------------------------------------------------------------------------------------------
+def test_chunked_cpu_path_equals_one_pass(monkeypatch):
+    """Many small chunks on the worker pool give exactly the one-chunk result (colour, ToDtype, Normalize)."""
+    from videoaug.functional import _chunks, _color
+
+    video = make_video(B=3, T=5, H=12, W=10)
+    params = dict(
+        brightness=torch.tensor([0.7, 1.2, 1.0]),
+        contrast=torch.tensor([1.3, 0.6, 1.0]),
+        saturation=torch.tensor([0.5, 1.5, 1.0]),
+        hue=torch.tensor([0.1, -0.2, 0.0]),
+    )
+    whole = F.color_jitter(video, **params)
+    as_float = F.to_dtype(video, torch.float32, scale=True)
+    normalized = F.normalize(as_float, 0.5, 0.25)
+    monkeypatch.setattr(_color, "_CPU_CHUNK_ELEMENTS", 700)  # 2 frames per chunk
+    monkeypatch.setattr(_chunks, "CHUNK_ELEMENTS", 700)
+    torch.set_num_threads(2)
+    assert torch.equal(F.color_jitter(video, **params), whole)
+    assert torch.equal(F.to_dtype(video, torch.float32, scale=True), as_float)
+    assert torch.equal(F.normalize(as_float, 0.5, 0.25), normalized)
+
+
+class _JitteredClips(torch.utils.data.Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return ColorJitter(0.4, 0.4, 0.4, 0.1)(make_video(T=8, H=32, W=32, seed=i)), i
+
+
+def test_dataloader_workers_after_the_parent_used_the_pool(monkeypatch):
+    from videoaug.functional import _color
+
+    monkeypatch.setattr(_color, "_CPU_CHUNK_ELEMENTS", 3000)
+    torch.set_num_threads(2)
+    ColorJitter(0.4)(make_video(B=2, T=8, H=32, W=32))  # the parent creates its pool before the fork
+    loader = torch.utils.data.DataLoader(
+        _JitteredClips(), batch_size=2, num_workers=2, timeout=60, multiprocessing_context="fork"
+    )
+    assert [b[0].shape for b in loader] == [(2, 8, 3, 32, 32)] * 2
+
+
+def _chunks_in_child(queue):
+    from videoaug.functional import _chunks
+
+    # torch itself must stay on one thread in a forked child (OpenMP is not fork-safe); pretend otherwise
+    # for the pool only, whose threads run no parallel regions
+    _chunks.torch.get_num_threads = lambda: 2
+    out = [0] * 10
+    _chunks.run_chunked(lambda s, e: out.__setitem__(slice(s, e), [1] * (e - s)), 10, 3)
+    queue.put(sum(out))
+
+
+def test_chunk_pool_is_rebuilt_in_a_forked_process():
+    import multiprocessing
+
+    from videoaug.functional import _chunks
+
+    torch.set_num_threads(2)
+    _chunks.run_chunked(lambda s, e: None, 10, 3)  # the parent's pool exists with its threads
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_chunks_in_child, args=(queue,))
+    child.start()
+    child.join(60)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive, "the forked process hung on the inherited pool"
+    assert queue.get(timeout=5) == 10
