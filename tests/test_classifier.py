@@ -25,6 +25,16 @@ def test_shapes_any_size_and_dtype_equivalence():
     assert model(torch.rand(1, 3, 1, 9, 7)).shape == (1, 10)
 
 
+def test_clip_input_norm_ignores_global_brightness():
+    x = torch.rand(2, 4, 1, 16, 16) * 0.5
+    clip_norm = ReferenceClassifier(in_channels=1, num_classes=10, width=4).eval()
+    torch.testing.assert_close(clip_norm.features(x * 1.5 + 0.2), clip_norm.features(x), atol=1e-4, rtol=1e-4)
+    plain = ReferenceClassifier(in_channels=1, num_classes=10, width=4, input_norm="none").eval()
+    assert not torch.allclose(plain.features(x + 0.2), plain.features(x), atol=1e-3)
+    with pytest.raises(ValueError, match="input_norm"):
+        ReferenceClassifier(input_norm="batch")
+
+
 def test_bad_inputs():
     model = ReferenceClassifier(in_channels=1, num_classes=10, width=4)
     with pytest.raises(ValueError, match="1 channel"):
@@ -39,7 +49,7 @@ def test_save_load_round_trip(tmp_path):
     model = ReferenceClassifier(in_channels=3, num_classes=5, width=4).eval()
     save_classifier(model, tmp_path / "ck", {"test_accuracy": 0.5})
     loaded, config = load_classifier(tmp_path / "ck")
-    assert config["architecture"] == {"in_channels": 3, "num_classes": 5, "width": 4}
+    assert config["architecture"] == {"in_channels": 3, "num_classes": 5, "width": 4, "input_norm": "clip"}
     assert config["test_accuracy"] == 0.5 and not loaded.training
     x = torch.rand(2, 4, 3, 16, 16)
     torch.testing.assert_close(loaded(x), model(x))
