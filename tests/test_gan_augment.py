@@ -314,3 +314,5 @@ def test_evaluate_reports_every_figure(ckpt, tmp_path):
     assert res["real_vs_real_frechet"] > 0 and res["real_pairs_diversity"] > 0
     assert "RandomResizedCrop" in res["classical_standard"]["pipeline"]
     assert "RandomAffine" in res["classical_mild"]["pipeline"]
+    table = ev.format_markdown(report)
+    assert table.count("\n| ") == 6 and "RCGAN, no label" in table

@@ -34,7 +34,7 @@ import torch
 from .. import metrics
 from ..classifier import load_classifier
 
-__all__ = ["evaluate", "classical_pipeline", "main"]
+__all__ = ["evaluate", "classical_pipeline", "format_markdown", "main"]
 
 
 CLASSICAL = {
@@ -249,6 +249,47 @@ def _sha(config: dict):
     return None
 
 
+_ROWS = (
+    ("identity", "identity (real clip)"),
+    ("rcgan", "RCGAN, true label"),
+    ("rcgan_nolabel", "RCGAN, no label"),
+    ("classical_mild", "classical, mild (affine + jitter)"),
+    ("classical_standard", "classical, standard pipeline"),
+)
+
+
+def format_markdown(report: dict) -> str:
+    """The model-card table of an :func:`evaluate` report, as Markdown."""
+    r = report["results"]
+    held = report["held_out"]
+    lines = [
+        f"Held-out: {held['clips']} Moving MNIST clips, split `{held['split']}`, seed {held['seed']}, "
+        f"{held['frames']}x{held['channels']}x{held['size']}x{held['size']}; checkpoint step "
+        f"{report['checkpoint']['step']}; strength {report['strength']}; reference classifier test accuracy "
+        f"{report['classifier']['test_accuracy']}.",
+        "",
+        "| augmentation | class preservation (acc gen / acc real) | diversity | Fréchet distance "
+        "| frame diff real -> aug | pixel change |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, name in _ROWS:
+        m = r[key]
+        cp = m["class_preservation"]
+        t = m["temporal"]
+        change = m.get("mean_abs_pixel_change", 0.0)
+        lines.append(
+            f"| {name} | {cp['ratio']:.3f} ({cp['accuracy_generated']:.3f} / {cp['accuracy_real']:.3f}) "
+            f"| {m['diversity']:.3f} | {m['frechet_distance']:.3f} "
+            f"| {t['real_mean']:.4f} -> {t['generated_mean']:.4f} | {change:.4f} |"
+        )
+    lines += [
+        "",
+        f"For scale: mean feature distance between two different real clips {r['real_pairs_diversity']:.3f}; "
+        f"Fréchet distance between two disjoint real sets of the same size {r['real_vs_real_frechet']:.3f}.",
+    ]
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m videoaug.gan.evaluate", description=__doc__.splitlines()[0])
     p.add_argument(
@@ -264,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strength", type=float, default=1.0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--markdown", action="store_true", help="also print the model-card table as Markdown")
     return p
 
 
@@ -284,6 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out["command"] = "python -m videoaug.gan.evaluate " + " ".join(shlex.quote(a) for a in argv)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {args.out}")
+    if args.markdown:
+        print(format_markdown(out))
     return 0
 
 
