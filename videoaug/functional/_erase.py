@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 
 from .._video import as_batch
+from ._chunks import CHUNK_ELEMENTS, run_chunked
 
 __all__ = ["tube_boxes", "tube_mask", "tube_erase"]
 
@@ -95,8 +96,8 @@ def tube_erase(
     """
     batch, restore = as_batch(video)
     b, t, c, h, w = batch.shape
-    mask = tube_mask((b, t, h, w), top, left, height, width, dy, dx)
-    v = torch.as_tensor(value, device=batch.device, dtype=torch.float32)
+    dev = batch.device
+    v = torch.as_tensor(value, device=dev, dtype=torch.float32)
     if v.ndim == 2:
         v = v.view(b, 1, c, 1, 1)
     elif v.ndim == 4:
@@ -107,4 +108,30 @@ def tube_erase(
         )
     if batch.dtype == torch.uint8:
         v = v.round().clamp(0, 255)
-    return restore(torch.where(mask, v.to(batch.dtype), batch))
+    v = v.to(batch.dtype).expand(b, *v.shape[1:]) if v.ndim else v.to(batch.dtype).expand(b, 1, 1, 1, 1)
+    rows = [
+        _rows(x, b, n, dev)
+        for x, n in (
+            (top, "top"),
+            (left, "left"),
+            (height, "height"),
+            (width, "width"),
+            (dy, "dy"),
+            (dx, "dx"),
+        )
+    ]
+    # a box that does not move needs one mask per clip, broadcast over the frames
+    frames = t if bool(torch.stack(rows[4:]).ne(0).any()) else 1
+    out = torch.empty_like(batch)
+
+    def run(s: int, e: int) -> None:
+        mask = tube_mask((e - s, frames, h, w), *(r[s:e] for r in rows))
+        if frames == 1:  # tube_mask places the box of frame 0; broadcast it
+            mask = mask.expand(e - s, t, 1, h, w)
+        torch.where(mask, v[s:e], batch[s:e], out=out[s:e])
+
+    if dev.type == "cpu":
+        run_chunked(run, b, max(1, CHUNK_ELEMENTS // batch[0].numel()))
+    else:
+        run(0, b)
+    return restore(out)
