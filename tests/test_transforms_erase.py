@@ -170,3 +170,15 @@ def test_per_channel_value_needs_matching_channels():
 def test_bad_input(video, error):
     with pytest.raises(error, match=r"expected"):
         RandomTubeErasing(p=1.0)(video)
+
+
+@pytest.mark.parametrize("drift", [0.0, 0.5])
+def test_chunked_cpu_path_equals_one_pass(monkeypatch, drift):
+    from videoaug.functional import _erase
+
+    video = make_video(B=5, T=4)
+    t = RandomTubeErasing(p=0.8, drift=drift, value="random")
+    whole = t(video)
+    monkeypatch.setattr(_erase, "CHUNK_ELEMENTS", 1)  # one clip per chunk, on the worker pool
+    torch.set_num_threads(2)
+    assert torch.equal(t.replay(video, params=t.last_params), whole)
