@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/videoaug demo --out demo-output
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check --line-length 110 --select E,F,W,I,B,UP --ignore E741 videoaug tests examples
+	$(VENV)/bin/ruff check --line-length 120 --select E,F,W,I,B,UP --ignore E741 videoaug tests examples
 	$(PY) -m pytest -q --doctest-modules videoaug tests
 
 test-slow: $(STAMP)

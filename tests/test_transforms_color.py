@@ -377,3 +377,14 @@ def test_chunk_pool_is_rebuilt_in_a_forked_process():
         child.kill()
     assert not alive, "the forked process hung on the inherited pool"
     assert queue.get(timeout=5) == 10
+
+
+def test_chunked_kernels_work_under_inference_mode():
+    # The chunked CPU path runs on worker threads, which do not inherit inference mode by themselves.
+    import videoaug as va
+
+    x = torch.randint(0, 256, (8, 16, 3, 64, 64), dtype=torch.uint8)
+    with torch.inference_mode():
+        y = va.ColorJitter(0.4, 0.4, 0.4, 0.1)(x)
+        z = va.Normalize([0.5] * 3, [0.25] * 3)(va.ToDtype(torch.float32, scale=True)(y))
+    assert y.dtype == torch.uint8 and z.dtype == torch.float32 and z.shape == x.shape

@@ -27,7 +27,7 @@ __all__ = [
     *_transform_names,
     "MixUp", "CutMix", "RandomMix", "collate_with",
     "read_clip", "write_gif", "write_mp4", "make_grid", "VideoReadError",
-    "RCGANAugment", "GPUAugment",
+    "RCGANAugment", "GPUAugment",  # noqa: F405 (lazy, see __getattr__)
     "functional", "transforms", "mix",
 ]
 

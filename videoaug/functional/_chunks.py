@@ -57,7 +57,15 @@ def run_chunked(fn: Callable[[int, int], None], total: int, step: int) -> None:
             fn(s, min(s + step, total))
         return
     pool = _get_pool(workers)
-    futures = [pool.submit(fn, s, min(s + step, total)) for s in starts]
+    # Worker threads do not inherit the caller's autograd modes: carry them over, or an inference-mode input
+    # could not be written from a worker ("Inplace update to inference tensor outside InferenceMode").
+    inference, grad = torch.is_inference_mode_enabled(), torch.is_grad_enabled()
+
+    def task(start: int, stop: int) -> None:
+        with torch.inference_mode(inference), torch.set_grad_enabled(grad):
+            fn(start, stop)
+
+    futures = [pool.submit(task, s, min(s + step, total)) for s in starts]
     for f in futures:
         f.result()
 
