@@ -71,6 +71,10 @@ def test_labels_condition_the_generator(ckpt):
     clip = make_video(T=4, C=1, H=16, W=16, dtype=torch.float32)
     out3, label = aug(clip, 3)
     assert label == 3 and aug.last_params["labels"].tolist() == [3]
+    import numpy as np
+
+    assert aug(clip, np.int64(4))[1] == 4 and aug.last_params["labels"].tolist() == [4]
+    assert aug(clip, torch.tensor(5))[1] == 5 and aug.last_params["labels"].tolist() == [5]
     params = dict(aug.last_params)
     out7 = aug.replay(clip, 7, params={**params, "labels": torch.tensor([7])})[0]
     nolabel = aug.replay(clip, params={**params, "labels": None})
@@ -265,6 +269,9 @@ def test_gpu_augment(ckpt, device):
     assert out.device.type == device.type and out_labels.device.type == device.type
     assert out.dtype == torch.uint8 and out.shape == video.shape and out_labels.tolist() == [1, 2, 3]
     assert gpu_aug(video[0]).shape == video[0].shape
+    clip_out, clip_label = gpu_aug(video[0], 4)
+    assert clip_out.shape == video[0].shape and int(clip_label) == 4
+    assert gpu_aug.augment.last_params["labels"].tolist() == [4]
     if device.type == "cuda":  # bf16 on the GPU against float32 on the CPU: close, not equal
         cpu = RCGANAugment(ckpt, p=1.0).replay(video, labels, params=gpu_aug.augment.last_params)[0]
         assert (out.cpu().float() - cpu.float()).abs().mean() < 3

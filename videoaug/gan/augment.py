@@ -14,12 +14,14 @@ smooth per-frame warps and brightness fields in normalised coordinates, so it se
 
 from __future__ import annotations
 
+import numbers
 import os
 import threading
 import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch.utils.data import get_worker_info
 from torchvision import tv_tensors
@@ -232,10 +234,10 @@ class RCGANAugment(RandomVideoTransform):
 
     def _find_labels(self, others: list[Any], batch: int, is_clip: bool) -> torch.Tensor | None:
         for x in others:
-            if isinstance(x, bool):
+            if isinstance(x, (bool, np.bool_)):
                 continue
-            if isinstance(x, int) and is_clip:
-                labels = torch.tensor([x])
+            if isinstance(x, numbers.Integral) and is_clip:
+                labels = torch.tensor([int(x)])
             elif (
                 isinstance(x, torch.Tensor)
                 and not x.is_floating_point()
@@ -390,7 +392,7 @@ class GPUAugment:
         if labels is None:
             return restore(self.augment(batch))
         labels = torch.as_tensor(labels).to(self.device, non_blocking=True)
-        out, labels = self.augment(batch, labels)
+        out, _ = self.augment(batch, labels.reshape(1) if labels.ndim == 0 else labels)
         return restore(out), labels
 
     def __repr__(self) -> str:
