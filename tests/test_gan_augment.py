@@ -216,6 +216,21 @@ def test_model_is_cached_per_device(ckpt):
     assert len(augment_module._cache) == 1
 
 
+def test_cache_reloads_rewritten_and_survives_deleted_checkpoint(tmp_path):
+    import shutil
+
+    path = _save(tmp_path / "ck", _tiny_generator(1, seed=3))
+    video = make_video(B=2, T=4, C=1, H=16, W=16, dtype=torch.float32)
+    aug = RCGANAugment(path, p=1.0)
+    first = aug(video)
+    params = aug.last_params
+    _save(path, _tiny_generator(1, seed=4))  # rewritten in place: the next call uses the new weights
+    assert not torch.allclose(aug.replay(video, params=params), first)
+    second = aug.replay(video, params=params)
+    shutil.rmtree(path)  # deleted (a run rotating its checkpoints): the loaded generator keeps serving
+    torch.testing.assert_close(aug.replay(video, params=params), second)
+
+
 def test_output_usable_by_autograd(ckpt):
     video = make_video(B=2, T=4, C=1, H=16, W=16, dtype=torch.float32)
     out = RCGANAugment(ckpt, p=1.0)(video)

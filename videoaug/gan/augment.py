@@ -42,7 +42,7 @@ CHECKPOINTS_ENV = "VIDEOAUG_CHECKPOINTS"
 _REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 _LUMA = (0.299, 0.587, 0.114)
 
-_cache: dict[tuple[str, int, str], tuple[Any, dict]] = {}
+_cache: dict[tuple[str, str], tuple[int | None, Any, dict]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -78,19 +78,22 @@ def resolve_checkpoint(checkpoint: str | os.PathLike) -> Path:
 def load_cached(path: Path, device: torch.device) -> tuple[Any, dict]:
     """The generator of checkpoint ``path`` on ``device``, in eval mode, loaded once per process and device.
 
-    The cache key includes the modification time of ``config.json``, so a checkpoint rewritten in place is
-    loaded again. Returns ``(generator, config)``.
+    A checkpoint rewritten in place (another modification time of its ``config.json``) is loaded again; one
+    deleted after loading (a training run rotating its checkpoints) keeps serving the loaded generator.
+    Returns ``(generator, config)``.
     """
     from .checkpoint import load_generator
 
-    mtime = (path / "config.json").stat().st_mtime_ns if (path / "config.json").exists() else 0
-    key = (str(path), mtime, str(device))
+    config_file = path / "config.json"
+    mtime = config_file.stat().st_mtime_ns if config_file.exists() else None
+    key = (str(path), str(device))
     with _cache_lock:
-        if key not in _cache:
+        entry = _cache.get(key)
+        if entry is None or (mtime is not None and entry[0] != mtime):
             generator, config = load_generator(path, device=device)
             generator.eval().requires_grad_(False)
-            _cache[key] = (generator, config)
-        return _cache[key]
+            entry = _cache[key] = (mtime, generator, config)
+        return entry[1], entry[2]
 
 
 def clear_cache() -> None:
