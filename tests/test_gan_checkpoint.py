@@ -54,6 +54,7 @@ def test_round_trip_gives_the_same_generator(saved):
     assert config["command"].startswith("videoaug fit")
     assert config["sha256"][MODEL_FILE] == sha256_file(path / MODEL_FILE)
     assert config["format_version"] == 1 and "videoaug_version" in config
+    assert (path / MODEL_FILE).stat().st_mode & 0o044 == 0o044  # readable by others
     # the file paths inside the directory work too
     assert load_generator(path / MODEL_FILE)[1] == config
     assert load_generator(path / CONFIG_FILE)[1] == config

@@ -101,6 +101,7 @@ def _save_tensors(
 ) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp), metadata=metadata)
+    os.chmod(tmp, 0o644)  # safetensors creates the file owner-only; checkpoints are meant to be shared
     os.replace(tmp, path)
 
 
