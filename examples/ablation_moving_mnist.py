@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--json", default="docs/results.json", help="where to write the results as JSON")
+    p.add_argument("--add-to", metavar="JSON", help="a results file of an earlier run of other settings with the "
+                   "same configuration: its runs are merged into this report (e.g. run the settings without the "
+                   "generator while it trains, the RCGAN settings afterwards)")
     p.add_argument("--markdown", default="docs/results.md", help="where to write the results page")
     p.add_argument("--quick", action="store_true",
                    help="tiny everything (N=2, one seed, a few steps, 16x16 clips): checks the script runs")
@@ -295,6 +298,21 @@ def write_markdown(path: Path, report: dict) -> None:
     path.write_text("\n".join(lines) + (notes if notes else "\n"))
 
 
+def merge_earlier(earlier: dict, args: argparse.Namespace, runs: list[dict], commands: list[str],
+                  wall: float) -> tuple[list[dict], list[str], list[str], float]:
+    """Merge the runs of an earlier report (``--add-to``) into this one; refuse a different configuration."""
+    ignore = {"settings", "threads", "add_to", "rcgan_checkpoint", "rcgan_p", "rcgan_strength"}
+    mine = {k: v for k, v in vars(args).items() if k not in ignore | {"json", "markdown"}}
+    theirs = {k: v for k, v in earlier["config"].items() if k not in ignore}
+    diff = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
+    if diff:
+        raise ValueError(f"--add-to: the earlier run used a different configuration for {diff}")
+    new_keys = {(r["n_per_class"], r["setting"], r["seed"]) for r in runs}
+    kept = [r for r in earlier["runs"] if (r["n_per_class"], r["setting"], r["seed"]) not in new_keys]
+    settings = [s for s in SETTINGS if s in earlier["config"]["settings"] or s in args.settings]
+    return kept + runs, settings, [earlier["command"], *commands], wall + earlier["wall_seconds"]
+
+
 # -- main ----------------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -321,14 +339,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"N={n:<3d} seed {seed} {setting:<16s} accuracy {100 * acc:5.1f}%  "
                       f"({runs[-1]['seconds']:.0f}s)", flush=True)
 
+    commands = ["python examples/ablation_moving_mnist.py " + " ".join(shlex.quote(a) for a in argv)]
+    wall = time.perf_counter() - start
+    settings = list(args.settings)
+    if args.add_to:
+        runs, settings, commands, wall = merge_earlier(json.loads(Path(args.add_to).read_text()), args, runs,
+                                                       commands, wall)
+        args.settings = settings
     summary = summarise(runs)
     model = ReferenceClassifier(in_channels=1, num_classes=NUM_CLASSES, width=args.width)
     device = args.device if args.device == "cpu" else torch.cuda.get_device_name(args.device)
     report = {
-        "command": "python examples/ablation_moving_mnist.py " + " ".join(shlex.quote(a) for a in argv),
+        "command": " && ".join(commands),
         "device": f"{device} ({platform.processor() or platform.machine()})",
         "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "wall_seconds": round(time.perf_counter() - start, 1),
+        "wall_seconds": round(wall, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
         "config": {k: v for k, v in vars(args).items() if k not in ("json", "markdown")},
         "rcgan": rcgan_provenance(rcgan) if rcgan is not None else None,

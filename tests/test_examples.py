@@ -288,3 +288,21 @@ def test_ucf101_classifier_with_rcgan_on_rgb_clips(ucf, ucf_tree, tiny_rcgan, tm
                      "--rcgan-checkpoint", str(tiny_rcgan))
     assert ucf.main(argv) == 0
     _check_results(json.loads((out / "results.json").read_text()), 1, "all")
+
+
+def test_ablation_add_to_merges_an_earlier_run(ablation, tmp_path, tiny_rcgan):
+    first, merged = tmp_path / "first.json", tmp_path / "merged.json"
+    base = ["--quick", "--seeds", "0", "--markdown", ""]
+    assert ablation.main([*base, "--settings", "none", "classical", "--json", str(first)]) == 0
+    assert ablation.main([*base, "--settings", "classical+rcgan", "--rcgan-checkpoint", str(tiny_rcgan),
+                          "--add-to", str(first), "--json", str(merged)]) == 0
+    report = json.loads(merged.read_text())
+    assert set(report["summary"]["2"]) == {"none", "classical", "classical+rcgan"}
+    assert report["config"]["settings"] == ["none", "classical", "classical+rcgan"]
+    assert report["command"].count("ablation_moving_mnist.py") == 2
+    earlier = json.loads(first.read_text())
+    assert report["wall_seconds"] > earlier["wall_seconds"]
+    # a different configuration is refused, not silently merged
+    with pytest.raises(ValueError, match="steps"):
+        ablation.main([*base, "--settings", "classical+rcgan", "--rcgan-checkpoint", str(tiny_rcgan),
+                       "--steps", "7", "--add-to", str(first), "--json", str(tmp_path / "x.json")])
