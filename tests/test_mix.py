@@ -438,3 +438,19 @@ def test_bench_suite_quick_runs():
     impls = {(r.pipeline, r.impl) for r in records}
     assert any("torchvision" in impl for _, impl in impls) and any("videoaug" in impl for _, impl in impls)
     assert all(r.clips_per_second > 0 and r.device == "cpu" for r in records)
+    # the overhead rows: the standard pipeline of the transforms suite alone, then followed by each mix
+    over = [r for r in records if "overhead_percent" in r.extra]
+    assert {r.impl for r in over} == {
+        bench_mix.PIPELINE_ONLY, "+ videoaug MixUp(batch)", "+ videoaug MixUp(elem)",
+        "+ videoaug CutMix(temporal,elem)", "+ videoaug CutMix(spatiotemp,elem)",
+        "+ torchvision v2.MixUp", "+ torchvision v2.CutMix",
+    }
+    base = next(r for r in over if r.impl == bench_mix.PIPELINE_ONLY)
+    assert base.extra["overhead_percent"] == 0 and base.extra["paired_overhead_percent"] == 0
+    assert base.extra["shape"] == [4, 4, 3, 32, 43]  # the transforms suite's --quick uint8 batch
+    for r in over:
+        expected = 100 * (base.clips_per_second / r.clips_per_second - 1)
+        assert r.extra["overhead_percent"] == pytest.approx(expected)
+    # the mix-alone rows run on the pipeline's float output (cropped to 28)
+    alone = [r for r in records if "overhead_percent" not in r.extra]
+    assert alone and all(r.extra["shape"] == [4, 4, 3, 28, 28] for r in alone)

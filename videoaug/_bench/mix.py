@@ -1,20 +1,26 @@
-"""Bench suite ``mix``: videoaug's MixUp / CutMix against torchvision v2's on the same float batch, and the
-cost of mixing on top of the input pipeline.
+"""Bench suite ``mix``: videoaug's MixUp / CutMix against torchvision v2's, alone and as the overhead they add on
+top of the standard video pipeline.
 
-Rows (pipelines) and their implementations, all measured in this process on the same batch:
+Input: the bench batch of :mod:`videoaug._bench.transforms` -- B uint8 clips ``16 x 3 x 128 x 171`` (B from
+``--batch``, 32 by default) -- and its standard videoaug pipeline (:func:`~videoaug._bench.transforms.
+videoaug_pipeline`: ``RandomResizedCrop(112, scale=(0.5, 1))``, flip, ``ColorJitter`` with p=0.8, ``ToDtype``,
+``Normalize``), whose output is a float batch ``B x 16 x 3 x 112 x 112``. Rows (pipelines) and implementations,
+all timed in this process:
 
-- ``mixup``: videoaug ``MixUp`` in ``batch`` and ``elem`` mode, torchvision ``v2.MixUp`` (one lambda per
-  batch);
-- ``cutmix``: videoaug ``CutMix`` spatial in ``batch`` and ``elem`` mode, temporal and spatio-temporal in
-  ``elem`` mode, torchvision ``v2.CutMix`` (one spatial box per batch; no temporal cut exists there);
-- ``pipeline+mix``: the input pipeline alone, then with a mix after it; ``extra["overhead_percent"]`` is
-  the added time relative to the pipeline alone. The pipeline is a uint8 -> float conversion with
-  per-channel normalisation of the batch (``videoaug._bench.transforms`` offers no shared pipeline helper
-  to reuse), so the percentage is relative to that plain step; a pipeline with crops and colour jitter
-  costs more, making the relative overhead smaller.
+- ``mixup`` / ``cutmix``: the mixes alone on one output of that pipeline (float): videoaug ``MixUp`` in
+  ``batch`` and ``elem`` mode against torchvision ``v2.MixUp`` (one lambda per batch); videoaug ``CutMix``
+  spatial in ``batch`` and ``elem`` mode, temporal and spatio-temporal in ``elem`` mode, against torchvision
+  ``v2.CutMix`` (one spatial box per batch; torchvision has no temporal cut);
+- ``standard pipeline + mix``: the pipeline alone on the uint8 batch, then the pipeline followed by each mix
+  (videoaug MixUp batch/elem, CutMix temporal and spatio-temporal; torchvision MixUp and CutMix, the batch
+  wrapped as ``tv_tensors.Video`` as they require). ``extra["overhead_percent"]`` is the added time relative
+  to the pipeline alone, from the medians; ``extra["paired_overhead_percent"]`` is the median over rounds of
+  the same ratio taken within a round (the pipeline alone and with the mix run back to back), which is less
+  sensitive to load that changes between rounds.
 
-Every implementation is timed round-robin (one run of each per round, ``--repeats`` rounds, medians), so load
-from other processes on a shared machine shifts all of them alike.
+Every implementation is timed round-robin (one run of each per round, ``--repeats`` rounds after one warm-up,
+medians) under ``torch.no_grad``, so load from other processes shifts all of them alike. ``--quick`` uses the
+tiny sizes of the transforms suite.
 """
 
 from __future__ import annotations
@@ -29,16 +35,16 @@ from torchvision.transforms import v2
 
 from ..bench import Record, sync, time_call
 from ..mix import CutMix, MixUp
+from .transforms import _sizes as _pipeline_sizes
+from .transforms import videoaug_pipeline
 
 NUM_CLASSES = 101
-PIPELINE_ONLY = "normalise only"
+PIPELINE_ONLY = "standard pipeline only"
 
 
-def _sizes(args: argparse.Namespace) -> tuple[int, int, int, int]:
-    """(B, T, H, W): 32 x 16 x 112 x 112 by default (B from --batch), tiny with --quick."""
-    if getattr(args, "quick", False):
-        return min(args.batch, 4), 4, 32, 32
-    return args.batch, 16, 112, 112
+def _sizes(args: argparse.Namespace) -> tuple[int, int, int, int, int]:
+    """(B, T, H, W, crop) of the transforms suite: 32 x 16 x 128 x 171 -> 112 by default, tiny with --quick."""
+    return _pipeline_sizes(args)
 
 
 def _record(pipeline: str, impl: str, device: torch.device, batch: int, seconds: float, shape: tuple,
@@ -52,71 +58,86 @@ def _cutmix(kind: str, mode: str) -> CutMix:
     return CutMix(alpha=1.0, num_classes=NUM_CLASSES, kind=kind, mode=mode)
 
 
+def _mixes() -> dict[str, list[tuple[str, Callable, bool]]]:
+    """``{group: [(impl name, mix, needs tv_tensors.Video)]}`` for the mix-alone rows."""
+    return {
+        "mixup": [
+            ("videoaug MixUp(batch)", MixUp(alpha=1.0, num_classes=NUM_CLASSES, mode="batch"), False),
+            ("videoaug MixUp(elem)", MixUp(alpha=1.0, num_classes=NUM_CLASSES, mode="elem"), False),
+            ("torchvision v2.MixUp", v2.MixUp(alpha=1.0, num_classes=NUM_CLASSES), True),
+        ],
+        "cutmix": [
+            ("videoaug CutMix(spatial,batch)", _cutmix("spatial", "batch"), False),
+            ("videoaug CutMix(spatial,elem)", _cutmix("spatial", "elem"), False),
+            ("videoaug CutMix(temporal,elem)", _cutmix("temporal", "elem"), False),
+            ("videoaug CutMix(spatiotemp,elem)", _cutmix("spatiotemporal", "elem"), False),
+            ("torchvision v2.CutMix", v2.CutMix(alpha=1.0, num_classes=NUM_CLASSES), True),
+        ],
+    }
+
+
+def _after_pipeline() -> list[tuple[str, Callable, bool]]:
+    """The mixes timed after the standard pipeline: ``(impl name, mix, needs tv_tensors.Video)``."""
+    return [
+        ("+ videoaug MixUp(batch)", MixUp(alpha=1.0, num_classes=NUM_CLASSES, mode="batch"), False),
+        ("+ videoaug MixUp(elem)", MixUp(alpha=1.0, num_classes=NUM_CLASSES, mode="elem"), False),
+        ("+ videoaug CutMix(temporal,elem)", _cutmix("temporal", "elem"), False),
+        ("+ videoaug CutMix(spatiotemp,elem)", _cutmix("spatiotemporal", "elem"), False),
+        ("+ torchvision v2.MixUp", v2.MixUp(alpha=1.0, num_classes=NUM_CLASSES), True),
+        ("+ torchvision v2.CutMix", v2.CutMix(alpha=1.0, num_classes=NUM_CLASSES), True),
+    ]
+
+
 def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     """Measure the mixing rows; returns one :class:`~videoaug.bench.Record` per implementation."""
     device = torch.device(device)
-    b, t, h, w = _sizes(args)
+    b, t, h, w, crop = _sizes(args)
     repeats = max(1, int(args.repeats))
-    shape = (b, t, 3, h, w)
     gen = torch.Generator().manual_seed(0)
-    videos_u8 = torch.randint(0, 256, shape, generator=gen, dtype=torch.uint8).to(device)
-    videos = videos_u8.float().div_(255)
+    batch_u8 = torch.randint(0, 256, (b, t, 3, h, w), generator=gen, dtype=torch.uint8).to(device)
     labels = torch.randint(0, NUM_CLASSES, (b,), generator=gen).to(device)
+    pipeline = videoaug_pipeline(crop)
+    with torch.no_grad():
+        videos = pipeline(batch_u8)  # one float output of the pipeline: the input of the mix-alone rows
     video_tv = tv_tensors.Video(videos)  # torchvision's MixUp/CutMix take a 5-D batch only as a Video
+    out_shape = tuple(videos.shape)
+    out_name = "x".join(map(str, out_shape))
 
-    shape_name = "x".join(map(str, shape))
     rows: list[tuple[str, str, Callable[[], object]]] = []
-    contenders = {
-        "mixup": [
-            ("videoaug MixUp(batch)", MixUp(alpha=1.0, num_classes=NUM_CLASSES, mode="batch"), videos),
-            ("videoaug MixUp(elem)", MixUp(alpha=1.0, num_classes=NUM_CLASSES, mode="elem"), videos),
-            ("torchvision v2.MixUp", v2.MixUp(alpha=1.0, num_classes=NUM_CLASSES), video_tv),
-        ],
-        "cutmix": [
-            ("videoaug CutMix(spatial,batch)", _cutmix("spatial", "batch"), videos),
-            ("videoaug CutMix(spatial,elem)", _cutmix("spatial", "elem"), videos),
-            ("videoaug CutMix(temporal,elem)", _cutmix("temporal", "elem"), videos),
-            ("videoaug CutMix(spatiotemp,elem)", _cutmix("spatiotemporal", "elem"), videos),
-            ("torchvision v2.CutMix", v2.CutMix(alpha=1.0, num_classes=NUM_CLASSES), video_tv),
-        ],
-    }
-    for name, group in contenders.items():
-        for impl, mix, x in group:
-            rows.append((f"{name} float {shape_name}", impl, lambda mix=mix, x=x: mix(x, labels)))
+    for name, group in _mixes().items():
+        for impl, mix, wrap in group:
+            x = video_tv if wrap else videos
+            rows.append((f"{name} float {out_name}", impl, lambda mix=mix, x=x: mix(x, labels)))
 
-    # The input step alone, then followed by a mix: the overhead mixing adds to a training step's input.
-    mean = torch.tensor([0.43, 0.40, 0.37], device=device).view(1, 1, 3, 1, 1)
-    std = torch.tensor([0.23, 0.22, 0.22], device=device).view(1, 1, 3, 1, 1)
-
-    def pipeline() -> torch.Tensor:
-        return videos_u8.float().div_(255).sub_(mean).div_(std)
-
-    pipeline_name = f"uint8->float+normalise+mix {shape_name}"
-    rows.append((pipeline_name, PIPELINE_ONLY, pipeline))
-    with_mix = [
-        ("+ videoaug MixUp(elem)", MixUp(num_classes=NUM_CLASSES, mode="elem"), False),
-        ("+ videoaug CutMix(spatiotemp,elem)", _cutmix("spatiotemporal", "elem"), False),
-        ("+ torchvision v2.MixUp", v2.MixUp(alpha=1.0, num_classes=NUM_CLASSES), True),
-    ]
-    for impl, mix, wrap in with_mix:
+    pipeline_name = f"standard pipeline + mix uint8 {t}x3x{h}x{w}->{crop}"
+    rows.append((pipeline_name, PIPELINE_ONLY, lambda: pipeline(batch_u8)))
+    for impl, mix, wrap in _after_pipeline():
         def step(mix=mix, wrap=wrap) -> object:
-            batch = pipeline()
-            return mix(tv_tensors.Video(batch) if wrap else batch, labels)
+            out = pipeline(batch_u8)
+            return mix(tv_tensors.Video(out) if wrap else out, labels)
 
         rows.append((pipeline_name, impl, step))
 
-    seconds = _interleaved([fn for _, _, fn in rows], repeats, device)
-    base = seconds[[impl for _, impl, _ in rows].index(PIPELINE_ONLY)]
+    with torch.no_grad():
+        times = _interleaved([fn for _, _, fn in rows], repeats, device)
+    seconds = [statistics.median(ts) for ts in times]
+    base_index = [impl for _, impl, _ in rows].index(PIPELINE_ONLY)
+    base, base_times = seconds[base_index], times[base_index]
     records = []
-    for (pipeline_, impl, _), sec in zip(rows, seconds, strict=True):
-        extra = {"overhead_percent": 100.0 * (sec - base) / base} if pipeline_ == pipeline_name else {}
-        records.append(_record(pipeline_, impl, device, b, sec, shape, **extra))
+    for (name, impl, _), sec, ts in zip(rows, seconds, times, strict=True):
+        extra: dict[str, float] = {"repeats": repeats}
+        if name == pipeline_name:
+            paired = statistics.median(x / y for x, y in zip(ts, base_times, strict=True))
+            extra["overhead_percent"] = 100.0 * (sec - base) / base
+            extra["paired_overhead_percent"] = 100.0 * (paired - 1.0)
+        shape = (b, t, 3, h, w) if name == pipeline_name else out_shape
+        records.append(_record(name, impl, device, b, sec, shape, **extra))
     return records
 
 
-def _interleaved(fns: list[Callable[[], object]], repeats: int, device: torch.device) -> list[float]:
-    """Median seconds of each function, timed round-robin (one run of each per round) so that load from other
-    processes shifts all of them alike instead of whichever happened to run during it."""
+def _interleaved(fns: list[Callable[[], object]], repeats: int, device: torch.device) -> list[list[float]]:
+    """Seconds of every run of each function, timed round-robin (one run of each per round) so that load from
+    other processes shifts all of them alike instead of whichever happened to run during it."""
     times: list[list[float]] = [[] for _ in fns]
     for fn in fns:  # warm-up
         fn()
@@ -124,4 +145,5 @@ def _interleaved(fns: list[Callable[[], object]], repeats: int, device: torch.de
     for _ in range(repeats):
         for i, fn in enumerate(fns):
             times[i].append(time_call(fn, repeats=1, warmup=0, device=device.type))
-    return [statistics.median(t) for t in times]
+    return times
+
