@@ -444,6 +444,7 @@ def test_bench_suite_quick_runs():
         bench_mix.PIPELINE_ONLY, "+ videoaug MixUp(batch)", "+ videoaug MixUp(elem)",
         "+ videoaug CutMix(temporal,elem)", "+ videoaug CutMix(spatiotemp,elem)",
         "+ torchvision v2.MixUp", "+ torchvision v2.CutMix",
+        "+ videoaug CutMix(temporal,elem) on uint8", "+ videoaug CutMix(spatiotemp,elem) on uint8",
     }
     base = next(r for r in over if r.impl == bench_mix.PIPELINE_ONLY)
     assert base.extra["overhead_percent"] == 0 and base.extra["paired_overhead_percent"] == 0

@@ -16,7 +16,8 @@ all timed in this process:
   wrapped as ``tv_tensors.Video`` as they require). ``extra["overhead_percent"]`` is the added time relative
   to the pipeline alone, from the medians; ``extra["paired_overhead_percent"]`` is the median over rounds of
   the same ratio taken within a round (the pipeline alone and with the mix run back to back), which is less
-  sensitive to load that changes between rounds.
+  sensitive to load that changes between rounds. Two more rows place CutMix (which keeps uint8) before
+  ``ToDtype``/``Normalize``, where it moves a quarter of the bytes: the order we recommend.
 
 Every implementation is timed round-robin (one run of each per round, ``--repeats`` rounds after one warm-up,
 medians) under ``torch.no_grad``, so load from other processes shifts all of them alike. ``--quick`` uses the
@@ -117,6 +118,14 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
             return mix(tv_tensors.Video(out) if wrap else out, labels)
 
         rows.append((pipeline_name, impl, step))
+    # CutMix keeps uint8, so it can run before ToDtype/Normalize, on a quarter of the bytes.
+    head, tail = v2.Compose(pipeline.transforms[:-2]), v2.Compose(pipeline.transforms[-2:])
+    for kind in ("temporal", "spatiotemporal"):
+        def early_step(mix=_cutmix(kind, "elem")) -> object:
+            out, soft = mix(head(batch_u8), labels)
+            return tail(out), soft
+
+        rows.append((pipeline_name, f"+ videoaug CutMix({kind[:10]},elem) on uint8", early_step))
 
     with torch.no_grad():
         times = _interleaved([fn for _, _, fn in rows], repeats, device)
