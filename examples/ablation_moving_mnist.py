@@ -78,9 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--json", default="docs/results.json", help="where to write the results as JSON")
-    p.add_argument("--add-to", metavar="JSON", help="a results file of an earlier run of other settings with the "
-                   "same configuration: its runs are merged into this report (e.g. run the settings without the "
-                   "generator while it trains, the RCGAN settings afterwards)")
+    p.add_argument("--add-to", metavar="JSON", nargs="+", default=[],
+                   help="results files of earlier runs of other settings with the same configuration: their runs "
+                   "are merged into this report (e.g. run the settings without the generator while it trains, "
+                   "the RCGAN settings afterwards)")
+    p.add_argument("--merge-only", action="store_true",
+                   help="train nothing: merge the --add-to files into one report (--settings is ignored)")
     p.add_argument("--markdown", default="docs/results.md", help="where to write the results page")
     p.add_argument("--quick", action="store_true",
                    help="tiny everything (N=2, one seed, a few steps, 16x16 clips): checks the script runs")
@@ -301,7 +304,7 @@ def write_markdown(path: Path, report: dict) -> None:
 def merge_earlier(earlier: dict, args: argparse.Namespace, runs: list[dict], commands: list[str],
                   wall: float) -> tuple[list[dict], list[str], list[str], float]:
     """Merge the runs of an earlier report (``--add-to``) into this one; refuse a different configuration."""
-    ignore = {"settings", "threads", "add_to", "rcgan_checkpoint", "rcgan_p", "rcgan_strength"}
+    ignore = {"settings", "threads", "add_to", "merge_only", "rcgan_checkpoint", "rcgan_p", "rcgan_strength"}
     mine = {k: v for k, v in vars(args).items() if k not in ignore | {"json", "markdown"}}
     theirs = {k: v for k, v in earlier["config"].items() if k not in ignore}
     diff = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
@@ -309,7 +312,8 @@ def merge_earlier(earlier: dict, args: argparse.Namespace, runs: list[dict], com
         raise ValueError(f"--add-to: the earlier run used a different configuration for {diff}")
     new_keys = {(r["n_per_class"], r["setting"], r["seed"]) for r in runs}
     kept = [r for r in earlier["runs"] if (r["n_per_class"], r["setting"], r["seed"]) not in new_keys]
-    settings = [s for s in SETTINGS if s in earlier["config"]["settings"] or s in args.settings]
+    mine_settings = {r["setting"] for r in runs}
+    settings = [s for s in SETTINGS if s in earlier["config"]["settings"] or s in mine_settings]
     return kept + runs, settings, [earlier["command"], *commands], wall + earlier["wall_seconds"]
 
 
@@ -320,15 +324,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     start = time.perf_counter()
+    if args.merge_only:
+        if not args.add_to:
+            raise ValueError("--merge-only needs the results files to merge (--add-to A.json B.json ...)")
+        args.settings = []
     needs_rcgan = any("rcgan" in SETTINGS[s] for s in args.settings)
     rcgan = load_rcgan(args) if needs_rcgan else None
-    test = test_set(args)
-    print(f"test set: {len(test[0])} clips; {len(args.settings)} settings x {len(args.n_per_class)} N x "
-          f"{len(args.seeds)} seeds, {args.steps} steps each, on {args.device} with "
-          f"{torch.get_num_threads()} threads", flush=True)
-
     runs = []
-    for seed in args.seeds:
+    if args.settings:
+        test = test_set(args)
+        print(f"test set: {len(test[0])} clips; {len(args.settings)} settings x {len(args.n_per_class)} N x "
+              f"{len(args.seeds)} seeds, {args.steps} steps each, on {args.device} with "
+              f"{torch.get_num_threads()} threads", flush=True)
+    for seed in args.seeds if args.settings else []:
         for n in args.n_per_class:
             train = few_shot_subset(n, seed, args)
             for setting in args.settings:
@@ -342,9 +350,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = ["python examples/ablation_moving_mnist.py " + " ".join(shlex.quote(a) for a in argv)]
     wall = time.perf_counter() - start
     settings = list(args.settings)
-    if args.add_to:
-        runs, settings, commands, wall = merge_earlier(json.loads(Path(args.add_to).read_text()), args, runs,
-                                                       commands, wall)
+    if args.merge_only:
+        commands, wall = [], 0.0
+    earlier_reports = [json.loads(Path(f).read_text()) for f in args.add_to]
+    for earlier in earlier_reports:
+        runs, settings, commands, wall = merge_earlier(earlier, args, runs, commands, wall)
         args.settings = settings
     summary = summarise(runs)
     model = ReferenceClassifier(in_channels=1, num_classes=NUM_CLASSES, width=args.width)
@@ -356,7 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "wall_seconds": round(wall, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
         "config": {k: v for k, v in vars(args).items() if k not in ("json", "markdown")},
-        "rcgan": rcgan_provenance(rcgan) if rcgan is not None else None,
+        "rcgan": (rcgan_provenance(rcgan) if rcgan is not None
+                  else next((e["rcgan"] for e in earlier_reports if e.get("rcgan")), None)),
         "summary": summary, "runs": runs,
     }
     print()

@@ -302,6 +302,16 @@ def test_ablation_add_to_merges_an_earlier_run(ablation, tmp_path, tiny_rcgan):
     assert report["command"].count("ablation_moving_mnist.py") == 2
     earlier = json.loads(first.read_text())
     assert report["wall_seconds"] > earlier["wall_seconds"]
+    # several files merge in a run that trains nothing
+    second = tmp_path / "second.json"
+    assert ablation.main([*base, "--settings", "all", "--rcgan-checkpoint", str(tiny_rcgan),
+                          "--json", str(second)]) == 0
+    assert ablation.main([*base, "--merge-only", "--add-to", str(merged), str(second),
+                          "--json", str(tmp_path / "all.json")]) == 0
+    everything = json.loads((tmp_path / "all.json").read_text())
+    assert set(everything["summary"]["2"]) == {"none", "classical", "classical+rcgan", "all"}
+    assert len(everything["runs"]) == 4 and everything["rcgan"] is not None
+    assert everything["command"].count("ablation_moving_mnist.py") == 3
     # a different configuration is refused, not silently merged
     with pytest.raises(ValueError, match="steps"):
         ablation.main([*base, "--settings", "classical+rcgan", "--rcgan-checkpoint", str(tiny_rcgan),
