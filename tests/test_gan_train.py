@@ -15,7 +15,8 @@ from videoaug.gan import sample as sample_cli
 from videoaug.gan import train_cli
 from videoaug.gan.checkpoint import latest_checkpoint, load_generator
 from videoaug.gan.config import FitConfig, config_from_dict, load_config
-from videoaug.gan.train import NonFiniteLossError, Trainer, check_dataset, fit_clip
+from videoaug.gan.data import check_dataset, fit_clip
+from videoaug.gan.train import NonFiniteLossError, Trainer
 
 TINY_SETS = [
     "data.num_samples=40",
@@ -135,7 +136,7 @@ class _SignalAt(torch.utils.data.Dataset):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_saves_a_checkpoint_before_exit(tmp_path, sig):
-    from videoaug.gan.train import build_dataset
+    from videoaug.gan.data import build_dataset
 
     cfg = tiny_cfg(steps=50)
     base = build_dataset(cfg)

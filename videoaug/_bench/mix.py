@@ -121,7 +121,9 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     # CutMix keeps uint8, so it can run before ToDtype/Normalize, on a quarter of the bytes.
     head, tail = v2.Compose(pipeline.transforms[:-2]), v2.Compose(pipeline.transforms[-2:])
     for kind in ("temporal", "spatiotemporal"):
-        def early_step(mix=_cutmix(kind, "elem")) -> object:
+        early_mix = _cutmix(kind, "elem")
+
+        def early_step(mix=early_mix) -> object:
             out, soft = mix(head(batch_u8), labels)
             return tail(out), soft
 

@@ -56,7 +56,7 @@ def _checkpoint_dir(name: str) -> Path:
 
 def load_inputs(source: str, config: dict, num_clips: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Input clips uint8 ``(N, T, C, H, W)`` at the checkpoint's frame count and their labels (-1: none)."""
-    from videoaug.gan.train import fit_clip
+    from videoaug.gan.data import fit_clip
 
     T, C = int(config["num_frames"]), int(config["channels"])
     res = tuple(config["resolution"])

@@ -16,10 +16,8 @@ rank 0 alone logs, writes samples and checkpoints.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import copy
-import hashlib
 import json
 import os
 import signal
@@ -31,9 +29,8 @@ from typing import Any
 
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from torch.utils.data import DataLoader, Dataset
 
 from videoaug.gan import losses as L
 from videoaug.gan.checkpoint import (
@@ -43,156 +40,17 @@ from videoaug.gan.checkpoint import (
     save_training_checkpoint,
 )
 from videoaug.gan.config import FitConfig
+from videoaug.gan.data import PairDataset, PositionedSampler, build_dataset, check_dataset
 from videoaug.gan.networks import ClipDiscriminator, FrameDiscriminator, Generator, GeneratorConfig
 
-__all__ = ["Trainer", "build_dataset", "PairDataset", "NonFiniteLossError", "fit"]
+__all__ = ["Trainer", "NonFiniteLossError", "fit"]
 
-_LUMA = torch.tensor([0.299, 0.587, 0.114])
 
 
 class NonFiniteLossError(RuntimeError):
     """A loss became NaN or infinite; the run stops and its last good checkpoint is kept."""
 
 
-# ---------------------------------------------------------------------------------------------------- data
-def build_dataset(cfg: FitConfig, split: str = "train") -> Dataset:
-    """The dataset of ``cfg.data``: items ``(uint8 clip (T, C, H, W), label)``, with classes and targets."""
-    d = cfg.data
-    if d.kind == "moving-mnist":
-        from videoaug.datasets import MovingMNIST
-
-        return MovingMNIST(
-            d.num_samples if split == "train" else max(1, d.num_samples // 5),
-            split=split,
-            num_frames=d.num_frames,
-            size=d.resolution[0],
-            num_digits=d.num_digits,
-            seed=cfg.train.seed,
-        )
-    if d.kind == "folder":
-        from videoaug.datasets import VideoFolder
-
-        return VideoFolder(
-            d.path, num_frames=d.num_frames, sampling="random", size=tuple(d.resolution), on_error="skip"
-        )
-    from videoaug.datasets import UCF101
-
-    return UCF101(
-        d.path,
-        d.ucf101_splits,
-        fold=d.fold,
-        train=split == "train",
-        num_frames=d.num_frames,
-        sampling="random",
-        size=tuple(d.resolution),
-        on_error="skip",
-    )
-
-
-def check_dataset(dataset: Dataset, where: str) -> tuple[list[int], list[str]]:
-    """Return ``(targets, class names)``; raise ``ValueError`` for no clips or a class without clips."""
-    if len(dataset) == 0:
-        raise ValueError(f"data: {where} has no clips")
-    classes = list(getattr(dataset, "classes", []))
-    targets = list(getattr(dataset, "targets", [-1] * len(dataset)))
-    if len(targets) != len(dataset):
-        raise ValueError(f"data: {where}: {len(targets)} labels for {len(dataset)} clips")
-    if classes:
-        counts = [0] * len(classes)
-        for t in targets:
-            if 0 <= t < len(classes):
-                counts[t] += 1
-        empty = [c for c, n in zip(classes, counts, strict=True) if n == 0]
-        if empty:
-            raise ValueError(
-                f"data: {where}: class {empty[0]!r} has no clips"
-                + (f" (nor {', '.join(map(repr, empty[1:]))})" if len(empty) > 1 else "")
-            )
-    return targets, classes
-
-
-def fit_clip(clip: torch.Tensor, num_frames: int, resolution: tuple[int, int], channels: int) -> torch.Tensor:
-    """Bring a uint8 clip to ``(num_frames, channels, *resolution)``: resize, convert channels, loop."""
-    clip = clip.as_subclass(torch.Tensor)
-    if clip.ndim != 4:
-        raise ValueError(f"data: expected clips (T, C, H, W), got shape {tuple(clip.shape)}")
-    if clip.shape[0] != num_frames:
-        idx = torch.arange(num_frames) % clip.shape[0]
-        clip = clip[idx]
-    x = None
-    if clip.shape[1] != channels:
-        x = clip.float()
-        x = (x * _LUMA.view(1, 3, 1, 1)).sum(1, keepdim=True) if channels == 1 else x.expand(-1, 3, -1, -1)
-    if tuple(clip.shape[-2:]) != tuple(resolution):
-        x = clip.float() if x is None else x
-        x = F.interpolate(x, size=tuple(resolution), mode="bilinear", antialias=True, align_corners=False)
-    if x is not None:
-        clip = x.round().clamp(0, 255).to(torch.uint8)
-    if clip.dtype != torch.uint8:
-        raise ValueError(f"data: expected uint8 clips, got {clip.dtype}")
-    return clip.contiguous()
-
-
-class PairDataset(Dataset):
-    """Items ``(anchor, partner, label)``: the partner is another clip of the anchor's class (any clip when
-    unlabelled), chosen deterministically from ``(seed, epoch, index)``; both fitted by :func:`fit_clip`."""
-
-    def __init__(
-        self,
-        dataset: Dataset,
-        targets: list[int],
-        seed: int,
-        num_frames: int,
-        resolution: tuple[int, int],
-        channels: int,
-    ) -> None:
-        self.dataset = dataset
-        self.targets = targets
-        self.seed = seed
-        self.epoch = 0
-        self.shape = (num_frames, tuple(resolution), channels)
-        by_class: dict[int, list[int]] = {}
-        for i, t in enumerate(targets):
-            by_class.setdefault(t, []).append(i)
-        self.by_class = by_class
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def partner_of(self, index: int) -> int:
-        pool = self.by_class[self.targets[index]]
-        if len(pool) == 1:
-            return index
-        key = hashlib.blake2b(f"{self.seed}:{self.epoch}:{index}".encode(), digest_size=8).digest()
-        j = int.from_bytes(key, "little") % (len(pool) - 1)
-        pos = bisect.bisect_left(pool, index)  # pools are sorted
-        return pool[j if j < pos else j + 1]  # any clip of the class but the anchor itself
-
-    def __getitem__(self, index: int):
-        anchor, label = self.dataset[index]
-        partner, _ = self.dataset[self.partner_of(index)]
-        t, res, c = self.shape
-        return fit_clip(anchor, t, res, c), fit_clip(partner, t, res, c), int(label)
-
-
-class _PositionedSampler(DistributedSampler):
-    """A ``DistributedSampler`` that can start part-way through an epoch (the data position of a resume)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.start = 0
-
-    def __iter__(self) -> Iterator[int]:
-        it = super().__iter__()
-        for _ in range(self.start):
-            next(it)
-        return it
-
-    def __len__(self) -> int:
-        return self.num_samples - self.start
-
-
-# ---------------------------------------------------------------------------------------------- trainer
 def _resolve_device(name: str, local_rank: int) -> torch.device:
     if name == "auto":
         return torch.device(f"cuda:{local_rank}") if torch.cuda.is_available() else torch.device("cpu")
@@ -282,7 +140,7 @@ class Trainer:
         self.num_classes = max(1, len(classes))
         res = tuple(cfg.data.resolution)
         self.pairs = PairDataset(base, targets, t.seed, cfg.data.num_frames, res, cfg.data.channels)
-        self.sampler = _PositionedSampler(
+        self.sampler = PositionedSampler(
             self.pairs, num_replicas=self.world, rank=self.rank, shuffle=True, seed=t.seed, drop_last=True
         )
         self.batches_per_epoch = len(self.sampler) // t.batch_size

@@ -165,7 +165,7 @@ def _apply_set(cfg: FitConfig, item: str) -> FitConfig:
 def run(args: argparse.Namespace) -> int:
     cfg = resolve_config(args)
     if args.dry_run:
-        from videoaug.gan.train import build_dataset, check_dataset
+        from videoaug.gan.data import build_dataset, check_dataset
 
         print(cfg.to_json())
         dataset = build_dataset(cfg)
