@@ -421,7 +421,8 @@ def test_bench_suite_quick(tmp_path, capsys):
     if main is not None:
         assert main(["bench", "--quick", "--repeats", "1", "--batch", "2", "--json", str(path)]) == 0
         data = json.loads(path.read_text())
-        records = [r for r in data["records"] if r["pipeline"].startswith("standard pipeline")]
+        records = [r for r in data["records"]
+                   if r["pipeline"].startswith("standard pipeline") and "+ mix" not in r["pipeline"]]
         assert data["environment"]["threads"] >= 1
     else:  # pragma: no cover
         import argparse
