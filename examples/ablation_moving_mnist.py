@@ -288,7 +288,9 @@ def write_markdown(path: Path, report: dict) -> None:
         "",
         f"- command: `{report['command']}`",
         f"- device: {report['device']}, torch {report['torch']}, {report['threads']} threads",
-        f"- wall time: {report['wall_seconds'] / 60:.1f} min",
+        (f"- wall time: {report['wall_seconds'] / 60:.1f} min" if " && " not in report["command"] else
+         f"- wall time: {report['wall_seconds'] / 60:.1f} min summed over the {report['command'].count(' && ') + 1} "
+         "runs merged here (they may have run in parallel)"),
     ]
     if report.get("rcgan"):
         g = report["rcgan"]
@@ -314,7 +316,7 @@ def merge_earlier(earlier: dict, args: argparse.Namespace, runs: list[dict], com
     kept = [r for r in earlier["runs"] if (r["n_per_class"], r["setting"], r["seed"]) not in new_keys]
     mine_settings = {r["setting"] for r in runs}
     settings = [s for s in SETTINGS if s in earlier["config"]["settings"] or s in mine_settings]
-    return kept + runs, settings, [earlier["command"], *commands], wall + earlier["wall_seconds"]
+    return kept + runs, settings, commands, wall + earlier["wall_seconds"]
 
 
 # -- main ----------------------------------------------------------------------------------------------------
@@ -356,13 +358,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for earlier in earlier_reports:
         runs, settings, commands, wall = merge_earlier(earlier, args, runs, commands, wall)
         args.settings = settings
+    commands = [e["command"] for e in earlier_reports] + commands  # in the order they ran
     summary = summarise(runs)
     model = ReferenceClassifier(in_channels=1, num_classes=NUM_CLASSES, width=args.width)
     device = args.device if args.device == "cpu" else torch.cuda.get_device_name(args.device)
     report = {
         "command": " && ".join(commands),
         "device": f"{device} ({platform.processor() or platform.machine()})",
-        "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "threads": (max(e["threads"] for e in earlier_reports) if args.merge_only else torch.get_num_threads()),
         "wall_seconds": round(wall, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
         "config": {k: v for k, v in vars(args).items() if k not in ("json", "markdown")},

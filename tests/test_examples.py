@@ -300,6 +300,7 @@ def test_ablation_add_to_merges_an_earlier_run(ablation, tmp_path, tiny_rcgan):
     assert set(report["summary"]["2"]) == {"none", "classical", "classical+rcgan"}
     assert report["config"]["settings"] == ["none", "classical", "classical+rcgan"]
     assert report["command"].count("ablation_moving_mnist.py") == 2
+    assert report["command"].index("none classical") < report["command"].index("classical+rcgan")
     earlier = json.loads(first.read_text())
     assert report["wall_seconds"] > earlier["wall_seconds"]
     # several files merge in a run that trains nothing
