@@ -22,7 +22,8 @@ test: $(STAMP)
 	$(PY) -m pytest -q --doctest-modules videoaug tests
 
 test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow
+	# exit status 5 = no test carries the mark yet: not a failure
+	$(PY) -m pytest -q -m slow || [ $$? -eq 5 ]
 
 bench: $(STAMP)
 	$(VENV)/bin/videoaug bench --json docs/bench-transforms.json
