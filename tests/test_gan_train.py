@@ -411,3 +411,14 @@ def test_cli_resume_continues_the_run(tmp_path):
     records = [json.loads(x)["step"] for x in (run / "metrics.jsonl").read_text().splitlines()]
     assert records == [1, 2, 3]
     assert load_generator(run / "generator")[1]["steps"] == 3
+
+
+def test_every_model_field_the_generator_knows_reaches_it():
+    # [model] in the TOML config and GeneratorConfig share field names; the trainer passes all shared ones on.
+    import dataclasses
+
+    from videoaug.gan.config import ModelConfig
+    from videoaug.gan.networks import GeneratorConfig
+
+    shared = {f.name for f in dataclasses.fields(ModelConfig)} & {f.name for f in dataclasses.fields(GeneratorConfig)}
+    assert {"width", "hidden", "z_dim", "max_shift", "max_warp", "max_gain", "padding_mode"} <= shared

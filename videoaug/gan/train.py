@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import os
 import signal
@@ -152,21 +153,13 @@ class Trainer:
         # networks
         torch.manual_seed(t.seed)
         m = cfg.model
+        # [model] holds every generator field by name (plus the discriminators' sizes): pass those through.
+        generator_fields = {f.name for f in dataclasses.fields(GeneratorConfig)}
         self.gcfg = GeneratorConfig(
             channels=cfg.data.channels,
             num_classes=self.num_classes,
             resolution=res,
-            width=m.width,
-            hidden=m.hidden,
-            embed_dim=m.embed_dim,
-            z_dim=m.z_dim,
-            frame_noise_dim=m.frame_noise_dim,
-            max_shift=m.max_shift,
-            max_affine=m.max_affine,
-            max_warp=m.max_warp,
-            max_gain=m.max_gain,
-            max_bias=m.max_bias,
-            padding_mode=m.padding_mode,
+            **{k: v for k, v in dataclasses.asdict(m).items() if k in generator_fields},
         )
         self.G = Generator(self.gcfg).to(self.device)
         self.D_frame = FrameDiscriminator(cfg.data.channels, self.num_classes, m.d_width).to(self.device)
