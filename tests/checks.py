@@ -100,6 +100,20 @@ def check_transform(transform, *, B: int = 4, T: int = 4, C: int = 3, H: int = 1
     params = transform.last_params
     torch.testing.assert_close(transform.replay(video, params=params), out)
 
+    # memory layout does not change the result: frames laid out (T, H, W, C) as read_clip returns them, and
+    # a clip taken out of a batch (a strided view)
+    for dtype in dtypes:
+        for batched in (False, True):
+            video = make_video(B=B if batched else None, T=T, C=C, H=H, W=W, dtype=dtype, device=device)
+            out = transform(video)
+            params = transform.last_params
+            hwc = video.movedim(-3, -1).contiguous().movedim(-1, -3)
+            assert C == 1 or not hwc.is_contiguous()
+            torch.testing.assert_close(transform.replay(hwc, params=params), out)
+    strided = make_video(B=2, T=T, C=C, H=H, W=2 * W, dtype=dtypes[-1], device=device)[..., ::2]
+    out = transform(strided)
+    torch.testing.assert_close(transform.replay(strided.contiguous(), params=transform.last_params), out)
+
     if random:
         # same seed, same output
         torch.manual_seed(7)

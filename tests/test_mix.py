@@ -302,6 +302,20 @@ def test_replay_reproduces_last_call(mix, make_video):
     assert torch.equal(out, out2) and torch.equal(soft, soft2)
 
 
+@pytest.mark.parametrize("mix", [MixUp(num_classes=4, mode="elem"),
+                                 CutMix(num_classes=4, kind="spatiotemporal", mode="pair"),
+                                 CutMix(num_classes=4, kind="temporal")])
+def test_memory_layout_does_not_change_the_result(mix, make_video):
+    # a DataLoader batch of read_clip clips keeps their (T, H, W, C) memory layout
+    x = make_video(B=4, dtype=torch.float32)
+    hwc = x.movedim(2, -1).contiguous().movedim(-1, 2)
+    assert not hwc.is_contiguous()
+    labels = torch.tensor([0, 1, 2, 3])
+    out, soft = mix(x, labels)
+    out2, soft2 = mix.replay(hwc, labels, params=mix.last_params)
+    assert torch.equal(out, out2) and torch.equal(soft, soft2)
+
+
 def test_uint8_mixup_is_refused_cutmix_keeps_uint8(make_video):
     x = make_video(B=4)
     labels = torch.tensor([0, 1, 2, 3])

@@ -149,7 +149,7 @@ def _decord_message(exc: BaseException) -> str:
     return text[:300]
 
 
-def _open(path: str, width: int = -1, height: int = -1, num_threads: int = 0):
+def _open(path: str, width: int = -1, height: int = -1, num_threads: int = 1):
     decord = _decord()
     try:
         return decord.VideoReader(
@@ -166,7 +166,7 @@ def _is_stride_bug(exc: BaseException) -> bool:
     return "DECORDArrayCopyFromTo" in str(exc)
 
 
-def probe(path: str | os.PathLike, num_threads: int = 0) -> VideoInfo:
+def probe(path: str | os.PathLike, num_threads: int = 1) -> VideoInfo:
     """Open a video and return its :class:`VideoInfo` (decodes the first frame to learn the frame size).
 
     Results are cached per process, keyed by the path, its size and its modification time.
@@ -316,7 +316,7 @@ def read_clip(
     *,
     pad: str = "loop",
     info: VideoInfo | None = None,
-    num_threads: int = 0,
+    num_threads: int = 1,
 ) -> torch.Tensor:
     """Read one clip (or ``num_clips`` clips) from a video file with decord.
 
@@ -335,14 +335,18 @@ def read_clip(
         pad: short-window rule for ``"dense"`` / ``"center"``: ``"loop"`` (default) or ``"repeat_last"``.
         info: the video's :class:`VideoInfo` if already known (datasets pass their index entry); saves a probe
             when ``size`` is given.
-        num_threads: FFmpeg decoder threads; 0 (decord's default) lets FFmpeg choose. On 2 cores, 0 read
-            random 16-frame clips about 2x (one process) to 2.5x (2 DataLoader workers) faster than 1.
+        num_threads: FFmpeg decoder threads (default 1; 0 lets FFmpeg choose, i.e. frame threading over all
+            cores). Short clips gain nothing from frame threading, which restarts at every seek, and DataLoader
+            workers already use the cores: on an idle 2-core machine 1 thread read random 16-frame clips 1.2x
+            to 1.7x faster than 0 (docs/benchmarks.md).
 
     Shape:
         Returns ``(T, C, H, W)`` with ``C = 3``, or ``(K, T, C, H, W)`` when ``num_clips`` is given.
 
     Returns:
-        A contiguous ``uint8`` tensor (RGB).
+        A ``uint8`` tensor (RGB) that shares decord's frame buffer, without a copy. Its memory is laid out
+        ``(T, H, W, C)`` (``torch.channels_last`` strides per frame, as ``torchvision.io.read_video`` returns
+        its ``TCHW`` frames); ``DataLoader`` collation, the transforms and ``.contiguous()`` all accept it.
 
     Raises:
         VideoReadError: the file is missing, empty, not a video, truncated or otherwise undecodable.
@@ -367,7 +371,7 @@ def read_clip(
         idx = clip_indices(num_video_frames, num_frames, sampling, stride, num_clips, generator, pad)
         unique, inverse = torch.unique(idx, sorted=True, return_inverse=True)
         try:
-            frames = vr.get_batch(unique.tolist()).asnumpy()
+            frames = _as_tensor(vr.get_batch(unique.tolist()))
         except Exception as exc:
             if not _is_stride_bug(exc):
                 raise _decode_error(path, unique, num_video_frames, exc) from None
@@ -377,14 +381,24 @@ def read_clip(
     if frames is None:
         frames = _read_around_stride_bug(path, unique, size, info, num_threads, num_video_frames)
     if frames.ndim != 4 or frames.shape[0] != unique.numel() or frames.shape[-1] != 3:
-        raise VideoReadError.at(path, f"decord returned frames of unexpected shape {frames.shape}")
-    # gather and transpose in numpy: single-threaded copies of ~1 MB, which torch's intra-op thread pool makes
-    # several times slower on a busy machine
+        raise VideoReadError.at(path, f"decord returned frames of unexpected shape {tuple(frames.shape)}")
     if unique.numel() != idx.numel() or not torch.equal(unique, idx.reshape(-1)):
-        frames = np.take(frames, inverse.reshape(-1).numpy(), axis=0)
-    frames = frames.reshape(*idx.shape, *frames.shape[1:])  # (K, T, H, W, C)
-    out = torch.from_numpy(np.ascontiguousarray(frames.transpose(0, 1, 4, 2, 3)))
+        # repeated frames (short videos, overlapping clips): gather in numpy, a single-threaded copy that
+        # torch's intra-op thread pool makes several times slower on a busy machine
+        frames = torch.from_numpy(np.take(frames.numpy(), inverse.reshape(-1).numpy(), axis=0))
+    out = frames.reshape(*idx.shape, *frames.shape[1:]).permute(0, 1, 4, 2, 3)  # (K, T, C, H, W) view
     return out if num_clips is not None else out[0]
+
+
+def _as_tensor(batch) -> torch.Tensor:
+    """decord's ``(N, H, W, C)`` NDArray as a torch tensor sharing its memory (DLPack, no copy).
+
+    ``asnumpy()`` would copy the frames once more, about a tenth of the time of reading a 16-frame clip of
+    128 x 170 pixels.
+    """
+    from torch.utils.dlpack import from_dlpack
+
+    return from_dlpack(batch.to_dlpack())
 
 
 def _decode_error(path: str, unique: torch.Tensor, n: int, exc: BaseException) -> VideoReadError:
@@ -413,7 +427,7 @@ def _read_around_stride_bug(path, unique, size, info, num_threads, n):
         del vr
     x = torch.from_numpy(frames).permute(0, 3, 1, 2).float()
     x = F.interpolate(x, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
-    return x.round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    return x.round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous()
 
 
 # ---------------------------------------------------------------------------------------------------- writing

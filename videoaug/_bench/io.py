@@ -1,69 +1,104 @@
 """Bench suite ``io``: random 16-frame clips per second, videoaug's decord reader against PyAV seek + decode.
 
-Two sets of H.264 MP4 videos are generated in a temporary folder, each 20 videos of 128 x 170 pixels, 150
-frames at 25 fps (width 170 instead of UCF-101's usual 171 because yuv420p H.264 needs even sizes; content:
-blocks drifting across the frame plus mild noise): one with x264's default GOP (250 frames, so one key frame
-per video and a clip late in the video needs everything before it decoded), one with a key frame every 25
-frames. 120 clips are read per set. ``--quick`` makes 2 videos of 48 x 64 pixels and 40 frames per set and
-reads 6 clips.
+Four sets of videos are generated in a temporary folder (content: blocks drifting across the frame plus mild
+noise, 150 frames at 25 fps), each standing for a way video datasets are stored:
 
-The same clips (video, start frame; ``sampling="dense"``, stride 1, drawn from a fixed seed) are read by
+- ``H.264 MP4 128x170, one key frame``: a pre-resized copy (as C3D / R(2+1)D pipelines make of UCF-101) encoded
+  with x264's default GOP of 250 frames, so a clip late in the video needs every frame before it decoded;
+- ``H.264 MP4 128x170, key frame every 25``: the same with a key frame each second;
+- ``MPEG-4 AVI 320x240, key frame every 12, read at 128x171``: UCF-101's own format (MPEG-4 Part 2 in AVI,
+  320 x 240; FFmpeg's default GOP for this encoder), decoded straight to the example classifier's 128 x 171;
+- ``H.264 MP4 320x240, key frame every 25``: full-size frames with no resize, where the work both readers share
+  (FFmpeg's decoding and its RGB conversion) is largest.
 
-- ``videoaug.read_clip``: decord, one ``get_batch`` per clip, FFmpeg's automatic thread count (the default);
+(Widths are 170, not UCF-101's 171, because yuv420p H.264 needs even sizes.) The same clips (video, start
+frame; ``sampling="dense"``, stride 1, drawn from a fixed seed) are read by
+
+- ``videoaug.read_clip``: decord, one ``get_batch`` per clip, its defaults (one FFmpeg decoder thread);
 - ``PyAV seek+decode``: ``container.seek`` to the key frame before the clip, decode forward, convert the
-  wanted frames to RGB with ``to_ndarray``, stop after the last one; PyAV's default (slice) threading;
+  wanted frames to RGB (resized in the same ``swscale`` call where the set asks for it) with ``to_ndarray``,
+  stop after the last one; PyAV's default (slice) threading;
 - ``PyAV seek+decode, AUTO threads``: the same with ``stream.thread_type = "AUTO"`` (frame + slice threads);
 
-both in this process and through a ``DataLoader`` with 2 workers (batches of 4, persistent workers, timed
-after one warm-up epoch). Before timing, both readers' clips are compared: ``extra["max_abs_diff"]``.
+each returning ``(16, 3, H, W)`` uint8 laid out ``(T, H, W, C)`` in memory (a permuted view, no extra copy),
+both in this process and through a ``DataLoader`` with 2 workers (batches of 4, persistent workers). The
+implementations are timed in interleaved rounds (one untimed warm-up round, then ``--repeats`` rounds; the
+median is reported), so that they share the machine's state. Before timing, the readers' clips are compared:
+``extra["max_abs_diff"]`` and ``extra["mean_abs_diff"]`` (0 at the stored size; with resizing, decord's FFmpeg
+filter graph and PyAV's ``swscale`` call interpolate slightly differently). ``--quick`` makes 2 small videos
+of 40 frames per set and reads 6 clips.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..bench import Record, time_call
+from ..bench import Record
 from ..io import clip_indices, probe, read_clip
 
 CLIP_FRAMES = 16
+IMPLS = ("videoaug.read_clip (decord)", "PyAV seek+decode", "PyAV seek+decode, AUTO threads")
 
 
-def _sizes(args: argparse.Namespace) -> dict:
-    if getattr(args, "quick", False):
-        return dict(videos=2, height=48, width=64, frames=40, clips=6)
-    return dict(videos=20, height=128, width=170, frames=150, clips=120)
+@dataclass(frozen=True)
+class VideoSet:
+    """A set of generated videos and how its clips are read: ``read_size`` ``(H, W)`` or ``None`` (stored)."""
+
+    name: str
+    codec: str
+    ext: str
+    height: int
+    width: int
+    gop: int | None  # None: the encoder's default
+    read_size: tuple[int, int] | None
+    videos: int
+    clips: int
 
 
-GOPS = {"x264 default GOP": None, "GOP 25": 25}
+SETS = (
+    VideoSet("H.264 MP4 128x170, one key frame", "libx264", "mp4", 128, 170, None, None, 20, 120),
+    VideoSet("H.264 MP4 128x170, key frame every 25", "libx264", "mp4", 128, 170, 25, None, 20, 120),
+    VideoSet("MPEG-4 AVI 320x240, key frame every 12, read at 128x171", "mpeg4", "avi", 240, 320, 12,
+             (128, 171), 10, 60),
+    VideoSet("H.264 MP4 320x240, key frame every 25", "libx264", "mp4", 240, 320, 25, None, 10, 60),
+)
 
 
-def make_videos(
-    folder: str, videos: int, height: int, width: int, frames: int, gop: int | None = None, seed: int = 0
-) -> list[str]:
-    """Encode ``videos`` H.264 MP4 files of drifting blocks plus mild noise (so decoding is not trivial).
+def _quick(s: VideoSet) -> VideoSet:
+    """The same set at test size: 2 videos of 48 x 64 (read at 40 x 54 where the set resizes), 6 clips."""
+    read = (40, 54) if s.read_size is not None else None
+    return VideoSet(s.name, s.codec, s.ext, 48, 64, s.gop, read, 2, 6)
 
-    ``gop`` sets the key-frame interval (``None``: x264's default of 250, i.e. one key frame per video here).
-    """
+
+def make_videos(folder: str, s: VideoSet, frames: int, seed: int = 0) -> list[str]:
+    """Encode the ``s.videos`` files of set ``s`` (``frames`` frames each) into ``folder``; their paths."""
     import av
 
     rng = np.random.default_rng(seed)
+    height, width = s.height, s.width
     paths = []
-    for k in range(videos):
-        path = os.path.join(folder, f"video{k:03d}_gop{gop}.mp4")
+    for k in range(s.videos):
+        path = os.path.join(folder, f"{s.codec}_{height}x{width}_gop{s.gop}_{k:03d}.{s.ext}")
         blocks = rng.integers(0, 256, (height // 8 + 1, width // 8 + 2, 3), dtype=np.uint8)
         base = np.kron(blocks, np.ones((8, 8, 1), np.uint8)).astype(np.int16)
         with av.open(path, mode="w") as container:
-            stream = container.add_stream("libx264", rate=25)
+            stream = container.add_stream(s.codec, rate=25)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            if gop is not None:
-                stream.codec_context.gop_size = gop
+            if s.gop is not None:
+                stream.codec_context.gop_size = s.gop
+            if s.codec == "mpeg4":
+                stream.bit_rate = 1_000_000  # roughly UCF-101's
             for i in range(frames):
                 img = np.roll(base, (i // 3, i), axis=(0, 1))[:height, :width]
                 img = img + rng.normal(0, 6, img.shape)
@@ -76,14 +111,18 @@ def make_videos(
     return paths
 
 
-def pyav_clip(path: str, indices: list[int], thread_type: str | None = None) -> torch.Tensor:
+def pyav_clip(
+    path: str, indices: list[int], thread_type: str | None = None, size: tuple[int, int] | None = None
+) -> torch.Tensor:
     """Frames ``indices`` (sorted) of ``path`` as ``(T, C, H, W)`` uint8, by seek + decode with PyAV.
 
-    ``thread_type`` (``"SLICE"``, ``"FRAME"``, ``"AUTO"``) overrides PyAV's default (slice threading).
+    ``thread_type`` (``"SLICE"``, ``"FRAME"``, ``"AUTO"``) overrides PyAV's default (slice threading); ``size``
+    ``(H, W)`` resizes in the RGB conversion. The result is a permuted view of the ``(T, H, W, C)`` stack.
     """
     import av
 
     wanted = set(indices)
+    height, width = size if size is not None else (None, None)
     out: dict[int, np.ndarray] = {}
     with av.open(path) as container:
         stream = container.streams.video[0]
@@ -96,27 +135,26 @@ def pyav_clip(path: str, indices: list[int], thread_type: str | None = None) -> 
         for frame in container.decode(stream):
             i = round((frame.pts - t0) * tb * rate)
             if i in wanted:
-                out[i] = frame.to_ndarray(format="rgb24")
+                out[i] = frame.to_ndarray(format="rgb24", width=width, height=height)
             if i >= indices[-1]:
                 break
-    return torch.from_numpy(np.ascontiguousarray(np.stack([out[i] for i in indices]).transpose(0, 3, 1, 2)))
+    return torch.from_numpy(np.stack([out[i] for i in indices])).permute(0, 3, 1, 2)
 
 
 class _Clips(Dataset):
-    """Clip specs ``(path, seed, indices)``; item = the clip read by ``impl``: videoaug, pyav, pyav-auto."""
+    """Clip specs ``(path, seed, indices)``; item = the clip read by ``impl`` (one of :data:`IMPLS`)."""
 
-    def __init__(self, specs: list[tuple[str, int, list[int]]], impl: str):
-        self.specs, self.impl = specs, impl
+    def __init__(self, specs: list[tuple[str, int, list[int]]], impl: str, size: tuple[int, int] | None):
+        self.specs, self.impl, self.size = specs, impl, size
 
     def __len__(self) -> int:
         return len(self.specs)
 
     def __getitem__(self, i: int) -> torch.Tensor:
         path, seed, indices = self.specs[i]
-        if self.impl == "videoaug":
-            gen = torch.Generator().manual_seed(seed)
-            return read_clip(path, CLIP_FRAMES, "dense", generator=gen)
-        return pyav_clip(path, indices, thread_type="AUTO" if self.impl == "pyav-auto" else None)
+        if self.impl == IMPLS[0]:
+            return read_clip(path, CLIP_FRAMES, "dense", size=self.size, generator=torch.Generator().manual_seed(seed))
+        return pyav_clip(path, indices, "AUTO" if self.impl == IMPLS[2] else None, self.size)
 
 
 def _specs(paths: list[str], clips: int) -> list[tuple[str, int, list[int]]]:
@@ -131,59 +169,60 @@ def _specs(paths: list[str], clips: int) -> list[tuple[str, int, list[int]]]:
     return specs
 
 
+def _interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median seconds of each function, timed in ``repeats`` rounds that run every function once in turn."""
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def _differences(datasets: dict[str, _Clips], n: int) -> tuple[int, float]:
+    """Largest and mean absolute difference between videoaug's and PyAV's first ``n`` clips."""
+    ours, theirs = datasets[IMPLS[0]], datasets[IMPLS[1]]
+    diffs = [(ours[i].int() - theirs[i].int()).abs() for i in range(min(len(ours), n))]
+    return max(int(d.max()) for d in diffs), float(torch.stack([d.float().mean() for d in diffs]).mean())
+
+
 def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
-    """Measure clip reading in one process and in a 2-worker DataLoader; one Record per implementation."""
-    sizes = _sizes(args)
+    """Measure clip reading in one process and in a 2-worker DataLoader; one Record per set, mode and reader."""
+    quick = getattr(args, "quick", False)
     repeats = max(1, int(args.repeats))
+    frames = 40 if quick else 150
     records: list[Record] = []
     with tempfile.TemporaryDirectory(prefix="videoaug-bench-io-") as folder:
-        for gop_name, gop in GOPS.items():
-            paths = make_videos(
-                folder, sizes["videos"], sizes["height"], sizes["width"], sizes["frames"], gop
-            )
-            specs = _specs(paths, sizes["clips"])
-            datasets = {
-                "videoaug.read_clip (decord)": _Clips(specs, "videoaug"),
-                "PyAV seek+decode": _Clips(specs, "pyav"),
-                "PyAV seek+decode, AUTO threads": _Clips(specs, "pyav-auto"),
-            }
-            ours, theirs, _ = datasets.values()
-            diff = max(int((ours[i].int() - theirs[i].int()).abs().max()) for i in range(min(len(specs), 8)))
+        for s in SETS:
+            s = _quick(s) if quick else s
+            specs = _specs(make_videos(folder, s, frames), s.clips)
+            datasets = {impl: _Clips(specs, impl, s.read_size) for impl in IMPLS}
+            max_diff, mean_diff = _differences(datasets, 8)
             common = {
-                "videos": sizes["videos"],
-                "frames": sizes["frames"],
-                "gop": gop or 250,
-                "size": [sizes["height"], sizes["width"]],
+                "videos": s.videos,
+                "frames": frames,
+                "codec": s.codec,
+                "gop": s.gop,
+                "stored_size": [s.height, s.width],
+                "read_size": list(s.read_size) if s.read_size else [s.height, s.width],
                 "clip_frames": CLIP_FRAMES,
                 "clips": len(specs),
-                "max_abs_diff": diff,
+                "max_abs_diff": max_diff,
+                "mean_abs_diff": round(mean_diff, 3),
             }
-            for impl, ds in datasets.items():
-                seconds = time_call(lambda ds=ds: [ds[i] for i in range(len(ds))], repeats=repeats, warmup=1)
-                records.append(
-                    Record(
-                        f"16-frame clips, {gop_name}, 1 process",
-                        impl,
-                        "cpu",
-                        1,
-                        len(ds) / seconds,
-                        {**common, "median_seconds": seconds},
-                    )
-                )
-            for impl, ds in datasets.items():
-                loader = DataLoader(ds, batch_size=4, num_workers=2, persistent_workers=True, timeout=300)
-                seconds = time_call(
-                    lambda loader=loader: sum(len(x) for x in loader), repeats=repeats, warmup=1
-                )
-                records.append(
-                    Record(
-                        f"16-frame clips, {gop_name}, DataLoader 2 workers",
-                        impl,
-                        "cpu",
-                        4,
-                        len(ds) / seconds,
-                        {**common, "median_seconds": seconds},
-                    )
-                )
-                del loader
+            one = _interleaved({k: lambda ds=ds: [ds[i] for i in range(len(ds))] for k, ds in datasets.items()},
+                               repeats)
+            loaders = {
+                k: DataLoader(ds, batch_size=4, num_workers=2, persistent_workers=True, timeout=300)
+                for k, ds in datasets.items()
+            }
+            two = _interleaved({k: lambda dl=dl: sum(len(x) for x in dl) for k, dl in loaders.items()}, repeats)
+            del loaders
+            for mode, seconds, batch in (("1 process", one, 1), ("DataLoader 2 workers", two, 4)):
+                for impl in IMPLS:
+                    records.append(Record(f"16-frame clips, {s.name}, {mode}", impl, "cpu", batch,
+                                          len(specs) / seconds[impl], {**common, "median_seconds": seconds[impl]}))
     return records
