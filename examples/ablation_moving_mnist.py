@@ -367,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "device": f"{device} ({platform.processor() or platform.machine()})",
         "torch": torch.__version__,
         "threads": (max(e["threads"] for e in earlier_reports) if args.merge_only else torch.get_num_threads()),
-        "wall_seconds": round(wall, 1),
+        "wall_seconds": round(wall, 3),
         "parameters": sum(p.numel() for p in model.parameters()),
         "config": {k: v for k, v in vars(args).items() if k not in ("json", "markdown")},
         "rcgan": (rcgan_provenance(rcgan) if rcgan is not None

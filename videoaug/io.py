@@ -337,7 +337,7 @@ def read_clip(
             when ``size`` is given.
         num_threads: FFmpeg decoder threads (default 1; 0 lets FFmpeg choose, i.e. frame threading over all
             cores). Short clips gain nothing from frame threading, which restarts at every seek, and DataLoader
-            workers already use the cores: on an idle 2-core machine 1 thread read random 16-frame clips 1.2x
+            workers already use the cores: on an idle 2-core machine 1 thread read random 16-frame clips 1.1x
             to 1.7x faster than 0 (docs/benchmarks.md).
 
     Shape:

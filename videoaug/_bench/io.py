@@ -18,6 +18,8 @@ frame; ``sampling="dense"``, stride 1, drawn from a fixed seed) are read by
 - ``PyAV seek+decode``: ``container.seek`` to the key frame before the clip, decode forward, convert the
   wanted frames to RGB (resized in the same ``swscale`` call where the set asks for it) with ``to_ndarray``,
   stop after the last one; PyAV's default (slice) threading;
+- ``PyAV seek+decode, 1 thread``: the same decoding on one thread (``thread_count = 1``), the counterpart of
+  read_clip's default;
 - ``PyAV seek+decode, AUTO threads``: the same with ``stream.thread_type = "AUTO"`` (frame + slice threads);
 
 each returning ``(16, 3, H, W)`` uint8 laid out ``(T, H, W, C)`` in memory (a permuted view, no extra copy),
@@ -48,7 +50,13 @@ from ..bench import Record
 from ..io import clip_indices, probe, read_clip
 
 CLIP_FRAMES = 16
-IMPLS = ("videoaug.read_clip (decord)", "PyAV seek+decode", "PyAV seek+decode, AUTO threads")
+IMPLS = (
+    "videoaug.read_clip (decord)",
+    "PyAV seek+decode",
+    "PyAV seek+decode, 1 thread",
+    "PyAV seek+decode, AUTO threads",
+)
+_PYAV_THREADS = {IMPLS[1]: None, IMPLS[2]: "NONE", IMPLS[3]: "AUTO"}
 
 
 @dataclass(frozen=True)
@@ -116,8 +124,9 @@ def pyav_clip(
 ) -> torch.Tensor:
     """Frames ``indices`` (sorted) of ``path`` as ``(T, C, H, W)`` uint8, by seek + decode with PyAV.
 
-    ``thread_type`` (``"SLICE"``, ``"FRAME"``, ``"AUTO"``) overrides PyAV's default (slice threading); ``size``
-    ``(H, W)`` resizes in the RGB conversion. The result is a permuted view of the ``(T, H, W, C)`` stack.
+    ``thread_type`` (``"SLICE"``, ``"FRAME"``, ``"AUTO"``) overrides PyAV's default (slice threading over all
+    cores); ``"NONE"`` decodes on one thread. ``size`` ``(H, W)`` resizes in the RGB conversion. The result is a
+    permuted view of the ``(T, H, W, C)`` stack.
     """
     import av
 
@@ -126,7 +135,9 @@ def pyav_clip(
     out: dict[int, np.ndarray] = {}
     with av.open(path) as container:
         stream = container.streams.video[0]
-        if thread_type is not None:
+        if thread_type == "NONE":
+            stream.codec_context.thread_count = 1
+        elif thread_type is not None:
             stream.thread_type = thread_type
         rate: Fraction = stream.average_rate
         tb: Fraction = stream.time_base
@@ -154,7 +165,7 @@ class _Clips(Dataset):
         path, seed, indices = self.specs[i]
         if self.impl == IMPLS[0]:
             return read_clip(path, CLIP_FRAMES, "dense", size=self.size, generator=torch.Generator().manual_seed(seed))
-        return pyav_clip(path, indices, "AUTO" if self.impl == IMPLS[2] else None, self.size)
+        return pyav_clip(path, indices, _PYAV_THREADS[self.impl], self.size)
 
 
 def _specs(paths: list[str], clips: int) -> list[tuple[str, int, list[int]]]:
