@@ -37,7 +37,6 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -46,7 +45,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..bench import Record
+from ..bench import Record, time_round_robin
 from ..io import clip_indices, probe, read_clip
 
 CLIP_FRAMES = 16
@@ -180,17 +179,8 @@ def _specs(paths: list[str], clips: int) -> list[tuple[str, int, list[int]]]:
     return specs
 
 
-def _interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Median seconds of each function, timed in ``repeats`` rounds that run every function once in turn."""
-    for fn in fns.values():
-        fn()
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+def _medians(fns: list[Callable[[], object]], repeats: int) -> list[float]:
+    return [statistics.median(t) for t in time_round_robin(fns, repeats=repeats)]
 
 
 def _differences(datasets: dict[str, _Clips], n: int) -> tuple[int, float]:
@@ -224,16 +214,15 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
                 "max_abs_diff": max_diff,
                 "mean_abs_diff": round(mean_diff, 3),
             }
-            one = _interleaved({k: lambda ds=ds: [ds[i] for i in range(len(ds))] for k, ds in datasets.items()},
-                               repeats)
-            loaders = {
-                k: DataLoader(ds, batch_size=4, num_workers=2, persistent_workers=True, timeout=300)
-                for k, ds in datasets.items()
-            }
-            two = _interleaved({k: lambda dl=dl: sum(len(x) for x in dl) for k, dl in loaders.items()}, repeats)
+            one = _medians([lambda ds=ds: [ds[i] for i in range(len(ds))] for ds in datasets.values()], repeats)
+            loaders = [
+                DataLoader(ds, batch_size=4, num_workers=2, persistent_workers=True, timeout=300)
+                for ds in datasets.values()
+            ]
+            two = _medians([lambda dl=dl: sum(len(x) for x in dl) for dl in loaders], repeats)
             del loaders
             for mode, seconds, batch in (("1 process", one, 1), ("DataLoader 2 workers", two, 4)):
-                for impl in IMPLS:
+                for impl, sec in zip(IMPLS, seconds, strict=True):
                     records.append(Record(f"16-frame clips, {s.name}, {mode}", impl, "cpu", batch,
-                                          len(specs) / seconds[impl], {**common, "median_seconds": seconds[impl]}))
+                                          len(specs) / sec, {**common, "median_seconds": sec}))
     return records

@@ -34,7 +34,7 @@ import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
-from ..bench import Record, sync, time_call
+from ..bench import Record, time_round_robin
 from ..mix import CutMix, MixUp
 from .transforms import _sizes as _pipeline_sizes
 from .transforms import videoaug_pipeline
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
         rows.append((pipeline_name, f"+ videoaug CutMix({kind[:10]},elem) on uint8", early_step))
 
     with torch.no_grad():
-        times = _interleaved([fn for _, _, fn in rows], repeats, device)
+        times = time_round_robin([fn for _, _, fn in rows], repeats=repeats, device=device.type)
     seconds = [statistics.median(ts) for ts in times]
     base_index = [impl for _, impl, _ in rows].index(PIPELINE_ONLY)
     base, base_times = seconds[base_index], times[base_index]
@@ -144,17 +144,3 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
         shape = (b, t, 3, h, w) if name == pipeline_name else out_shape
         records.append(_record(name, impl, device, b, sec, shape, **extra))
     return records
-
-
-def _interleaved(fns: list[Callable[[], object]], repeats: int, device: torch.device) -> list[list[float]]:
-    """Seconds of every run of each function, timed round-robin (one run of each per round) so that load from
-    other processes shifts all of them alike instead of whichever happened to run during it."""
-    times: list[list[float]] = [[] for _ in fns]
-    for fn in fns:  # warm-up
-        fn()
-        sync(device)
-    for _ in range(repeats):
-        for i, fn in enumerate(fns):
-            times[i].append(time_call(fn, repeats=1, warmup=0, device=device.type))
-    return times
-

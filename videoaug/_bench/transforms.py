@@ -30,7 +30,7 @@ import torch
 from torchvision.transforms import v2
 
 from .. import transforms as T
-from ..bench import Record, time_call
+from ..bench import Record, time_round_robin
 
 MEAN = (0.45, 0.45, 0.45)
 STD = (0.225, 0.225, 0.225)
@@ -100,16 +100,6 @@ def _floor(x: torch.Tensor, crop: int) -> Callable[[], object]:
     return run
 
 
-def _interleaved(fns: list[Callable[[], object]], repeats: int, device: torch.device) -> list[float]:
-    times: list[list[float]] = [[] for _ in fns]
-    for fn in fns:  # warm-up
-        fn()
-    for _ in range(repeats):
-        for i, fn in enumerate(fns):
-            times[i].append(time_call(fn, repeats=1, warmup=0, device=device.type))
-    return [statistics.median(t) for t in times]
-
-
 def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     """Time the standard pipeline in every implementation; one :class:`~videoaug.bench.Record` each."""
     device = torch.device(device)
@@ -132,7 +122,8 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
         (clip_name, FLOOR, 1, _floor(clip.unsqueeze(0), crop)),
     ]
     with torch.no_grad():
-        seconds = _interleaved([fn for *_, fn in rows], repeats, device)
+        times = time_round_robin([fn for *_, fn in rows], repeats=repeats, device=device.type)
+        seconds = [statistics.median(t) for t in times]
     records = []
     for (pipeline, impl, n, _), sec in zip(rows, seconds, strict=True):
         records.append(Record(pipeline=pipeline, impl=impl, device=device.type, batch=n,
