@@ -45,6 +45,9 @@ EXAMPLES: dict[str, T.VideoTransform] = {
     "RandomFrameDrop": T.RandomFrameDrop(0.4),
     "VideoRandAugment": T.VideoRandAugment(num_ops=2, magnitude=12),
     "VideoTrivialAugment": T.VideoTrivialAugment(),
+    "RandomSmoothWarp": T.RandomSmoothWarp(0.1, 0.15, 0.12, grid_size=4, padding_mode="reflection"),
+    "RandomSmoothWarp-drift": T.RandomSmoothWarp(0.2, 0.15, 0.12, grid_size=4, drift=1.0,
+                                                 padding_mode="reflection"),
 }
 
 

@@ -8,3 +8,4 @@ from ._erase import *  # noqa: F403
 from ._geometry import *  # noqa: F403
 from ._misc import *  # noqa: F403
 from ._temporal import *  # noqa: F403
+from ._warp import *  # noqa: F403

@@ -408,15 +408,21 @@ def _fill_tensor(fill, c: int, dtype: torch.dtype, device: torch.device) -> torc
     return torch.tensor(vals, dtype=dtype, device=device).view(1, 1, -1, 1, 1)
 
 
-def _grid_sample(video: torch.Tensor, grid: torch.Tensor, interpolation, fill) -> torch.Tensor:
-    """torchvision's ``_apply_grid_transform`` with one grid per clip: frames and channels share it."""
+def _grid_sample(video: torch.Tensor, grid: torch.Tensor, interpolation, fill,
+                 padding_mode: str = "zeros") -> torch.Tensor:
+    """torchvision's ``_apply_grid_transform`` with one grid per clip: frames and channels share it.
+
+    ``padding_mode`` is ``grid_sample``'s (``zeros``, ``border``, ``reflection``); ``fill`` only acts with
+    ``zeros``."""
     b, t, c, h, w = video.shape
     mode = _interp_mode(interpolation)
     cdt = grid.dtype
     x = video.reshape(b, t * c, h, w).to(cdt)
+    if padding_mode != "zeros":
+        fill = None  # nothing comes from outside the frame
     if fill is not None:  # torchvision's trick: a ones channel tells how much of each output came from inside
         x = torch.cat([x, x.new_ones(b, 1, h, w)], 1)
-    out = F.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
+    out = F.grid_sample(x, grid, mode=mode, padding_mode=padding_mode, align_corners=False)
     oh, ow = grid.shape[1:3]
     if fill is not None:
         img, mask = out[:, :-1].view(b, t, c, oh, ow), out[:, -1:].view(b, 1, 1, oh, ow)
