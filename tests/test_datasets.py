@@ -132,7 +132,7 @@ class TestIndexCache:
         assert second.index.entries == first.index.entries
 
         calls = []
-        monkeypatch.setattr(_common, "probe", lambda p: calls.append(p) or real_probe(p))
+        monkeypatch.setattr(_common, "probe", lambda p, **k: calls.append(p) or real_probe(p, **k))
         changed = first.samples[0][0]
         write_video(changed, num_frames=33)
         os.utime(changed, ns=(1, 1))  # a different mtime even on coarse clocks
@@ -233,6 +233,36 @@ class TestVideoFolder:
         lengths = [12, 14, 14, 14, 16, 16]
         assert frame_ids(clips).tolist() == [clip_indices(n, 4)[0].tolist() for n in lengths]
         assert ds.num_skipped == 4  # 1 -> 2 -> 3 makes two skips, 2 -> 3 one, 4 -> 5 one: seen across workers
+
+    @pytest.mark.parametrize("backend", ["pyav", "decord"])
+    def test_backend_passes_through_to_reads_and_index_in_workers(self, folder, backend, monkeypatch):
+        other = "_read_decord" if backend == "pyav" else "_read_pyav_frames"
+        monkeypatch.setattr(vio, other, lambda *a: pytest.fail(f"{other} used with backend={backend!r}"))
+        monkeypatch.setattr(vio, "_probe_decord" if backend == "pyav" else "_probe_pyav", None)  # never probed
+        vio._probe_cached.cache_clear()
+        ds = VideoFolder(folder, num_frames=4, on_error="skip", progress=False, backend=backend)
+        assert ds.clip_args["backend"] == backend and ds.index.backend == backend
+        assert isinstance(ds.index["a/trunc.mp4"], str) and ds.index["b/good2.avi"].num_frames == 14
+        loader = DataLoader(ds, batch_size=3, num_workers=2, timeout=60)
+        clips, labels = (torch.cat(x) for x in zip(*loader, strict=True))
+        lengths = [12, 14, 14, 14, 16, 16]
+        assert frame_ids(clips).tolist() == [clip_indices(n, 4)[0].tolist() for n in lengths]
+        with pytest.raises(ValueError, match="backend: expected one of"):
+            VideoFolder(folder, backend="opencv", progress=False)
+
+    def test_unreadable_entries_are_probed_again_by_another_backend(self, folder):
+        assert VideoFolder(folder, backend="decord", progress=False).index.probed == 6
+        assert VideoFolder(folder, backend="decord", progress=False).index.probed == 0
+        again = VideoFolder(folder, backend="pyav", progress=False).index
+        assert again.probed == 3 and isinstance(again["b/text.avi"], str)  # the three broken files only
+        assert VideoFolder(folder, backend="pyav", progress=False).index.probed == 0
+
+    def test_ucf101_backend(self, monkeypatch, tmp_path):
+        videos, splits = make_ucf_tree(tmp_path, groups=2, clips=1, classes=UCF_CLASSES[:2])
+        monkeypatch.setattr(vio, "_read_decord", lambda *a: pytest.fail("decord used with backend='pyav'"))
+        ds = UCF101(videos, splits, fold=1, train=False, num_frames=4, backend="pyav", progress=False)
+        n = ds.video_info(0).num_frames
+        assert frame_ids(ds[0][0]).tolist() == clip_indices(n, 4)[0].tolist()
 
     def test_dataloader_two_workers_raise(self, folder):
         ds = VideoFolder(folder, num_frames=4, on_error="raise", index=False)

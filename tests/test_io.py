@@ -1,16 +1,28 @@
-"""videoaug.io: index selection, decord reading (exact frames, resizing, errors), GIF / MP4 / grid writing."""
+"""videoaug.io: index selection, reading with both backends (exact frames, resizing, errors), GIF / MP4 / grid
+writing. Every reading case runs with decord and with PyAV (``backend`` fixture)."""
 
 from __future__ import annotations
 
 import gc
+import os
 import pickle
+import subprocess
+import sys
 
 import pytest
 import torch
 from videos import frame_ids, pattern, truncate, write_video
 
+from videoaug import _read_pyav
 from videoaug import io as vio
 from videoaug.io import VideoReadError, clip_indices, make_grid, probe, read_clip, write_gif, write_mp4
+
+BACKENDS = ["decord", "pyav"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +35,10 @@ def vids(tmp_path_factory):
         "short": write_video(d / "short.avi", num_frames=5),
         "red": write_video(d / "red.mp4", num_frames=3, color=(255, 0, 0)),
         "faststart": write_video(d / "fs.mp4", num_frames=40, faststart=True),
+        ".mkv": write_video(d / "v.mkv", num_frames=40),
+        "gop5": write_video(d / "gop5.mp4", num_frames=60, gop=5),
+        "gop5avi": write_video(d / "gop5.avi", num_frames=60, gop=5),  # MPEG-4: key frames exactly every 5
+        "bframes": write_video(d / "b.mp4", num_frames=60, bframes=True),
     }
 
 
@@ -75,52 +91,85 @@ class TestClipIndices:
             clip_indices(10, **kwargs)
 
 
+def _seed_for_start(n: int, t: int, start: int) -> torch.Generator:
+    """A generator whose next dense window of ``t`` frames in ``n`` starts at ``start``."""
+    for seed in range(10_000):
+        if clip_indices(n, t, "dense", generator=torch.Generator().manual_seed(seed))[0, 0] == start:
+            return torch.Generator().manual_seed(seed)
+    raise AssertionError(f"no seed starts a window at {start}")
+
+
 class TestReadClip:
-    @pytest.mark.parametrize("ext", [".mp4", ".avi"])
+    @pytest.mark.parametrize("ext", [".mp4", ".avi", ".mkv"])
     @pytest.mark.parametrize(
         "sampling, stride", [("uniform", None), ("random", None), ("dense", 2), ("center", 3)]
     )
-    def test_exact_frames(self, vids, ext, sampling, stride):
-        clip = read_clip(vids[ext], 8, sampling, stride=stride, generator=torch.Generator().manual_seed(5))
+    def test_exact_frames(self, vids, ext, sampling, stride, backend):
+        g = torch.Generator().manual_seed(5)
+        clip = read_clip(vids[ext], 8, sampling, stride=stride, generator=g, backend=backend)
         expected = clip_indices(40, 8, sampling, stride=stride, generator=torch.Generator().manual_seed(5))[0]
         assert clip.shape == (8, 3, 32, 32) and clip.dtype == torch.uint8
-        assert clip.is_contiguous(memory_format=torch.channels_last)  # decord's (T, H, W, C) buffer, not copied
+        assert clip.is_contiguous(memory_format=torch.channels_last)  # the (T, H, W, C) buffer, not copied
         assert frame_ids(clip).tolist() == expected.tolist()
 
-    def test_frames_outlive_the_reader(self, vids):
+    @pytest.mark.parametrize("key", ["gop5", "bframes"])
+    def test_every_window_of_a_video_with_key_frames_and_b_frames(self, vids, key, backend):
+        # seeks land on the key frame before each window; with B-frames the index holds decoding times (the
+        # first is -1 frame) and PyAV drops non-reference frames before the window: none may go missing
+        for start in range(0, 60 - 8 + 1, 3):
+            idx = list(range(start, start + 8))
+            clip = read_clip(vids[key], 8, "dense", generator=_seed_for_start(60, 8, start), backend=backend)
+            assert frame_ids(clip).tolist() == idx, start
+
+    @pytest.mark.parametrize("key", ["gop5", "bframes", ".mp4"])
+    def test_many_clips_in_one_call(self, vids, key, backend):
+        n = 40 if key == ".mp4" else 60
+        for sampling in ("uniform", "random"):
+            g = torch.Generator().manual_seed(2)
+            clips = read_clip(vids[key], 6, sampling, num_clips=4, generator=g, backend=backend)
+            expected = clip_indices(n, 6, sampling, num_clips=4, generator=torch.Generator().manual_seed(2))
+            assert frame_ids(clips).tolist() == expected.tolist()
+
+    def test_frames_outlive_the_reader(self, vids, backend):
         # the clip shares decord's buffer through DLPack: it must stay valid after the reader and the NDArray
         # are gone and other clips have been decoded into fresh buffers
-        clips = [read_clip(vids[".mp4"], 8, "dense", generator=torch.Generator().manual_seed(s)) for s in range(4)]
+        clips = [
+            read_clip(vids[".mp4"], 8, "dense", generator=torch.Generator().manual_seed(s), backend=backend)
+            for s in range(4)
+        ]
         copies = [c.contiguous().clone() for c in clips]
         gc.collect()
         for _ in range(4):
-            read_clip(vids[".avi"], 16, "random")
+            read_clip(vids[".avi"], 16, "random", backend=backend)
         for clip, copy in zip(clips, copies, strict=True):
             assert torch.equal(clip, copy)
 
-    def test_global_rng_reproducible(self, vids):
+    def test_global_rng_reproducible(self, vids, backend):
         torch.manual_seed(1)
-        a = frame_ids(read_clip(vids[".mp4"], 4, "dense"))
+        a = frame_ids(read_clip(vids[".mp4"], 4, "dense", backend=backend))
         torch.manual_seed(1)
-        assert torch.equal(a, frame_ids(read_clip(vids[".mp4"], 4, "dense")))
+        assert torch.equal(a, frame_ids(read_clip(vids[".mp4"], 4, "dense", backend=backend)))
 
-    def test_all_frames(self, vids):
-        assert frame_ids(read_clip(vids[".avi"], 40, "dense")).tolist() == list(range(40))
+    def test_all_frames(self, vids, backend):
+        assert frame_ids(read_clip(vids[".avi"], 40, "dense", backend=backend)).tolist() == list(range(40))
 
-    def test_short_clip_rule(self, vids):
-        assert frame_ids(read_clip(vids["short"], 8, "dense")).tolist() == [0, 1, 2, 3, 4, 0, 1, 2]
-        clip = read_clip(vids["short"], 7, "center", pad="repeat_last")
+    def test_short_clip_rule(self, vids, backend):
+        clip = read_clip(vids["short"], 8, "dense", backend=backend)
+        assert frame_ids(clip).tolist() == [0, 1, 2, 3, 4, 0, 1, 2]
+        clip = read_clip(vids["short"], 7, "center", pad="repeat_last", backend=backend)
         assert frame_ids(clip).tolist() == [0, 1, 2, 3, 4, 4, 4]
-        assert frame_ids(read_clip(vids["short"], 8, "uniform")).tolist() == [0, 0, 1, 2, 2, 3, 4, 4]
+        clip = read_clip(vids["short"], 8, "uniform", backend=backend)
+        assert frame_ids(clip).tolist() == [0, 0, 1, 2, 2, 3, 4, 4]
 
-    def test_multi_clip(self, vids):
-        clips = read_clip(vids[".mp4"], 4, "center", num_clips=3)
+    def test_multi_clip(self, vids, backend):
+        clips = read_clip(vids[".mp4"], 4, "center", num_clips=3, backend=backend)
         assert clips.shape == (3, 4, 3, 32, 32)
         assert frame_ids(clips).tolist() == [[0, 1, 2, 3], [18, 19, 20, 21], [36, 37, 38, 39]]
-        one = read_clip(vids[".mp4"], 4, "center", num_clips=1)
+        one = read_clip(vids[".mp4"], 4, "center", num_clips=1, backend=backend)
         assert one.shape == (1, 4, 3, 32, 32)
 
-    def test_one_get_batch_of_only_the_needed_frames(self, vids, monkeypatch):
+    def test_decord_one_get_batch_of_only_the_needed_frames(self, vids, monkeypatch):
+        backend = "decord"
         decord = vio._decord()
         calls = []
         original = decord.VideoReader.get_batch
@@ -130,98 +179,194 @@ class TestReadClip:
             return original(self, indices)
 
         monkeypatch.setattr(decord.VideoReader, "get_batch", spy)
-        clips = read_clip(vids[".mp4"], 4, "uniform", num_clips=2)
+        clips = read_clip(vids[".mp4"], 4, "uniform", num_clips=2, backend=backend)
         assert calls == [[2, 7, 12, 17, 22, 27, 32, 37]]  # both clips, sorted, each frame once
         assert frame_ids(clips).tolist() == [[2, 12, 22, 32], [7, 17, 27, 37]]
         calls.clear()
-        read_clip(vids["short"], 8, "uniform")
+        read_clip(vids["short"], 8, "uniform", backend=backend)
         assert calls == [[0, 1, 2, 3, 4]]  # repeated indices decoded once
+
+    def test_pyav_one_pass_seeks_only_past_key_frames_and_converts_each_wanted_frame_once(self, vids, monkeypatch):
+        runs, puts = [], []
+        run_original, put_original = _read_pyav._decode_run, _read_pyav._Out.put
+
+        def run_spy(video, run, *args):
+            runs.append(list(run))
+            return run_original(video, run, *args)
+
+        def put_spy(self, i, w, frame):
+            puts.append(w)
+            return put_original(self, i, w, frame)
+
+        monkeypatch.setattr(_read_pyav, "_decode_run", run_spy)
+        monkeypatch.setattr(_read_pyav._Out, "put", put_spy)
+        # 3 uniform clips of 4 frames from 60 want 2, 7, 12, ..., 57; with a key frame every 5 frames each gap
+        # holds a key frame 3 frames after the previous wanted frame, so every wanted frame is a run (a seek)
+        clips = read_clip(vids["gop5avi"], 4, "uniform", num_clips=3, backend="pyav")
+        expected = clip_indices(60, 4, "uniform", num_clips=3)
+        assert frame_ids(clips).tolist() == expected.tolist()
+        assert runs == [[w] for w in range(2, 60, 5)]
+        assert sorted(puts) == list(range(2, 60, 5))  # converted once each, and only these
+        runs.clear()
+        # frames 3 and 6 straddle key frame 5 only 2 frames on: decoding on is cheaper than a seek
+        monkeypatch.setattr(vio, "clip_indices", lambda *a, **k: torch.tensor([[3, 6, 14, 16]]))
+        clip = read_clip(vids["gop5avi"], 4, "uniform", backend="pyav")
+        assert frame_ids(clip).tolist() == [3, 6, 14, 16] and runs == [[3, 6], [14, 16]]
+        monkeypatch.undo()
+        monkeypatch.setattr(_read_pyav, "_decode_run", run_spy)
+        runs.clear()
+        read_clip(vids[".mp4"], 8, "dense", backend="pyav")  # one window: one run, one seek
+        assert len(runs) == 1 and len(runs[0]) == 8
+        runs.clear()
+        read_clip(vids["short"], 8, "uniform", backend="pyav")
+        assert runs == [[0, 1, 2, 3, 4]]  # repeated indices decoded once, no seek between neighbours
 
     @pytest.mark.parametrize(
         "size, shape", [(16, (16, 24)), ((20, 30), (20, 30)), (24, (24, 36)), (64, (64, 96))]
     )
-    def test_resize_at_decode(self, vids, size, shape):
-        clip = read_clip(vids["wide"], 6, "uniform", size=size)
+    def test_resize_at_decode(self, vids, size, shape, backend):
+        clip = read_clip(vids["wide"], 6, "uniform", size=size, backend=backend)
         assert clip.shape == (6, 3, *shape)
         assert frame_ids(clip).tolist() == [1, 3, 5, 7, 9, 11]
 
-    def test_resize_short_side_of_portrait(self, tmp_path):
+    def test_resize_short_side_of_portrait(self, tmp_path, backend):
         p = write_video(tmp_path / "tall.mp4", num_frames=4, height=48, width=32)
-        assert read_clip(p, 2, size=16).shape == (2, 3, 24, 16)
+        assert read_clip(p, 2, size=16, backend=backend).shape == (2, 3, 24, 16)
 
-    def test_decord_stride_bug_widths(self, vids):
+    def test_decord_stride_bug_widths(self, vids, backend):
         # decord 0.6 fails on frames 48 (and 8, 12, 16, 24, 72) pixels wide; read_clip must work around it
-        clip = read_clip(vids["wide"], 12, "dense")
+        clip = read_clip(vids["wide"], 12, "dense", backend=backend)
         assert clip.shape == (12, 3, 32, 48) and frame_ids(clip).tolist() == list(range(12))
         expected = torch.from_numpy(pattern(5, 32, 48)).permute(2, 0, 1).float()
         assert (clip[5].float() - expected).abs().mean() < 8  # the real picture, not decord's misread rows
-        assert (read_clip(vids[".mp4"], 2, "dense", size=(16, 24)).shape) == (2, 3, 16, 24)
+        assert (read_clip(vids[".mp4"], 2, "dense", size=(16, 24), backend=backend).shape) == (2, 3, 16, 24)
 
-    def test_rgb_order(self, vids):
-        clip = read_clip(vids["red"], 1).float()
+    def test_rgb_order(self, vids, backend):
+        clip = read_clip(vids["red"], 1, backend=backend).float()
         assert clip[0, 0].mean() > 240 and clip[0, 1].mean() < 15 and clip[0, 2].mean() < 15
 
-    def test_info_skips_probe(self, vids, monkeypatch):
-        info = probe(vids[".mp4"])
+    def test_info_skips_probe(self, vids, monkeypatch, backend):
+        info = probe(vids[".mp4"], backend=backend)
         assert (info.num_frames, info.height, info.width, info.fps) == (40, 32, 32, 25.0)
         monkeypatch.setattr(vio, "probe", lambda *a, **k: pytest.fail("probe called although info was given"))
-        assert read_clip(vids[".mp4"], 2, size=16, info=info).shape == (2, 3, 16, 16)
+        assert read_clip(vids[".mp4"], 2, size=16, info=info, backend=backend).shape == (2, 3, 16, 16)
 
     @pytest.mark.parametrize("size", [0, (1, 2, 3), (16, 0), 2.5, True])
-    def test_bad_size(self, vids, size):
+    def test_bad_size(self, vids, size, backend):
         with pytest.raises(ValueError, match="size: expected"):
-            read_clip(vids[".mp4"], 2, size=size)
+            read_clip(vids[".mp4"], 2, size=size, backend=backend)
 
-    def test_bad_path_type(self):
+    def test_bad_path_type(self, backend):
         with pytest.raises(TypeError, match="path: expected a str or os.PathLike, got int"):
-            read_clip(3)
+            read_clip(3, backend=backend)
 
 
+@pytest.mark.parametrize("backend", [*BACKENDS, "auto"])
 class TestReadErrors:
-    def check(self, path, cause):
+    def check(self, path, cause, backend, opened=True):
         with pytest.raises(VideoReadError, match=cause) as info:
-            read_clip(path, 8)
+            read_clip(path, 8, backend=backend)
         assert info.value.path == str(path) and repr(str(path)) in str(info.value)
+        if backend == "auto" and opened:  # both backends were tried, and both causes are named
+            assert "decord" in info.value.cause and "PyAV" in info.value.cause
         return info.value
 
-    def test_missing(self, tmp_path):
-        self.check(tmp_path / "nope.mp4", "no such file")
+    def test_missing(self, tmp_path, backend):
+        self.check(tmp_path / "nope.mp4", "no such file", backend, opened=False)
 
-    def test_directory(self, tmp_path):
-        self.check(tmp_path, "is a directory")
+    def test_directory(self, tmp_path, backend):
+        self.check(tmp_path, "is a directory", backend, opened=False)
 
-    def test_zero_bytes(self, tmp_path):
+    def test_zero_bytes(self, tmp_path, backend):
         (tmp_path / "empty.avi").write_bytes(b"")
-        self.check(tmp_path / "empty.avi", r"empty \(0 bytes\)")
+        self.check(tmp_path / "empty.avi", r"empty \(0 bytes\)", backend, opened=False)
 
-    def test_text_renamed_avi(self, tmp_path):
+    def test_text_renamed_avi(self, tmp_path, backend):
         (tmp_path / "notes.avi").write_text("this is not a video\n" * 50)
-        self.check(tmp_path / "notes.avi", "not a readable video")
+        self.check(tmp_path / "notes.avi", "not a readable video", backend)
 
-    def test_random_bytes(self, tmp_path):
+    def test_random_bytes(self, tmp_path, backend):
         noise = torch.randint(0, 256, (20000,), dtype=torch.uint8).numpy().tobytes()
         (tmp_path / "noise.mp4").write_bytes(noise)
-        self.check(tmp_path / "noise.mp4", "not a readable video")
+        self.check(tmp_path / "noise.mp4", "not a readable video", backend)
 
     @pytest.mark.parametrize("key, fraction", [(".mp4", 0.6), (".avi", 0.3), ("faststart", 0.6)])
-    def test_truncated(self, vids, tmp_path, key, fraction):
+    def test_truncated(self, vids, tmp_path, key, fraction, backend):
         bad = truncate(vids[key], tmp_path / f"cut{vids[key].suffix}", fraction)
-        err = self.check(bad, "truncated or corrupted|not a readable video")
-        assert "decord" in err.cause
+        err = self.check(bad, "truncated or corrupted|not a readable video", backend)
+        assert ("PyAV" if backend == "pyav" else "decord") in err.cause
 
-    def test_truncated_after_header_fails_at_decode(self, vids, tmp_path):
+    def test_truncated_after_header_fails_at_decode(self, vids, tmp_path, backend):
         # the index (moov) is up front, so the container opens; the last frames' bytes are missing
         (tmp_path / "cut.mp4").write_bytes(vids["faststart"].read_bytes()[:-10])
         bad = tmp_path / "cut.mp4"
         match = r"decoding frames \d+\.\.\d+ of the 40 .* truncated or corrupted"
         with pytest.raises(VideoReadError, match=match):
-            read_clip(bad, 40, "dense")
+            read_clip(bad, 40, "dense", backend=backend)
 
-    def test_error_pickles(self):
-        err = VideoReadError.at("/x.mp4", "no such file")
-        back = pickle.loads(pickle.dumps(err))
-        assert (str(back), back.path, back.cause) == (str(err), "/x.mp4", "no such file")
-        assert isinstance(VideoReadError(str(err)), RuntimeError)  # one-argument form for DataLoader re-raise
+
+def test_read_error_pickles():
+    err = VideoReadError.at("/x.mp4", "no such file")
+    back = pickle.loads(pickle.dumps(err))
+    assert (str(back), back.path, back.cause) == (str(err), "/x.mp4", "no such file")
+    assert isinstance(VideoReadError(str(err)), RuntimeError)  # one-argument form for DataLoader re-raise
+
+
+class TestBackends:
+    def test_auto_is_decord_where_installed(self, vids, monkeypatch):
+        calls = []
+        monkeypatch.setattr(vio, "_read_pyav_frames", lambda *a: calls.append("pyav") or pytest.fail("PyAV used"))
+        read_clip(vids[".mp4"], 4)
+        assert vio.available_backends() == ("decord", "pyav") and calls == []
+
+    def test_auto_falls_back_to_pyav_where_decord_fails_on_the_file(self, vids, monkeypatch):
+        def broken(*args):
+            raise VideoReadError.at(args[0], "decord cannot read it")
+
+        monkeypatch.setattr(vio, "_read_decord", broken)
+        g = torch.Generator().manual_seed(4)
+        clip = read_clip(vids[".mp4"], 6, "random", generator=g)
+        expected = clip_indices(40, 6, "random", generator=torch.Generator().manual_seed(4))[0]
+        assert frame_ids(clip).tolist() == expected.tolist()
+        with pytest.raises(VideoReadError, match="decord cannot read it"):
+            read_clip(vids[".mp4"], 6, backend="decord")
+
+    def test_bad_backend(self, vids):
+        match = r"backend: expected one of \('auto', 'decord', 'pyav'\), got 'torchcodec'"
+        with pytest.raises(ValueError, match=match):
+            read_clip(vids[".mp4"], 4, backend="torchcodec")
+        with pytest.raises(ValueError, match="backend: expected one of"):
+            probe(vids[".mp4"], backend="ffmpeg")
+
+    def test_same_probe_from_both(self, vids):
+        for key in (".mp4", ".avi", ".mkv", "bframes", "wide"):
+            assert probe(vids[key], backend="decord") == probe(vids[key], backend="pyav"), key
+
+    def test_without_decord_auto_reads_with_pyav(self, vids, tmp_path):
+        # CI machines all have decord: make its import fail in a fresh interpreter
+        script = f"""
+import sys
+sys.modules["decord"] = None  # import decord -> ImportError
+import torch
+sys.path.insert(0, {os.path.dirname(__file__)!r})
+from videos import frame_ids
+from videoaug.io import available_backends, clip_indices, probe, read_clip
+assert available_backends() == ("pyav",), available_backends()
+clip = read_clip({str(vids[".avi"])!r}, 8, "random", generator=torch.Generator().manual_seed(3))
+expected = clip_indices(40, 8, "random", generator=torch.Generator().manual_seed(3))[0]
+assert frame_ids(clip).tolist() == expected.tolist()
+assert probe({str(vids[".mp4"])!r}).num_frames == 40
+try:
+    read_clip({str(vids[".mp4"])!r}, 8, backend="decord")
+except ImportError as exc:
+    assert "backend='pyav'" in str(exc), exc
+else:
+    raise AssertionError("backend='decord' without decord did not raise")
+print("ok")
+"""
+        env = {**os.environ, "PYTHONPATH": os.getcwd() + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
 class TestWriting:

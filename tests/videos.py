@@ -37,11 +37,15 @@ def write_video(
     gop: int | None = None,
     color: tuple[int, int, int] | None = None,
     faststart: bool = False,
+    bframes: bool = False,
 ) -> Path:
     """Encode a video whose frame ``i`` shows :func:`pattern` ``(i)`` (or a solid ``color``) at ``path``.
 
     The codec follows the extension: H.264 (lossless) for ``.mp4``/``.mkv``, MPEG-4 part 2 for ``.avi``.
-    ``faststart`` puts an MP4's index (moov) before the frames, so a truncated copy still opens.
+    ``faststart`` puts an MP4's index (moov) before the frames, so a truncated copy still opens. ``bframes``
+    (H.264 only) encodes every key frame ``gop`` (default 20) apart with 3 non-reference B-frames between
+    the P-frames (near-lossless, crf 10: x264 makes no B-frames when lossless), so that the stream is stored
+    in a different order than shown and its index (decoding time stamps) starts one frame before 0.
     """
     path = Path(path)
     codec = CODECS[path.suffix.lower()]
@@ -50,11 +54,15 @@ def write_video(
         stream = container.add_stream(codec, rate=fps)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
-        if codec == "libx264":
+        if codec == "libx264" and bframes:
+            keyint = gop or 20
+            params = f"bframes=3:b-adapt=0:b-pyramid=none:keyint={keyint}:min-keyint={keyint}:scenecut=0"
+            stream.options = {"crf": "10", "x264-params": params}
+        elif codec == "libx264":
             stream.options = {"crf": "0"}
         else:
             stream.options = {"qscale": "2"}
-        if gop is not None:
+        if gop is not None and not bframes:
             stream.codec_context.gop_size = gop
         for i in range(num_frames):
             img = pattern(i, height, width) if color is None else np.full((height, width, 3), color, np.uint8)

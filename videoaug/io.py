@@ -1,9 +1,14 @@
-"""Reading clips off disk with decord, choosing frame indices, and writing clips as GIF / MP4.
+"""Reading clips off disk with decord or PyAV, choosing frame indices, and writing clips as GIF / MP4.
 
-:func:`read_clip` opens a video with decord, picks the frame indices of one or more clips with
-:func:`clip_indices` (no frame is decoded that the clip does not need), fetches them with one ``get_batch``
-call, optionally resized at decode time (decord's ``width``/``height``, i.e. FFmpeg's scaler), and returns a
-``uint8`` tensor ``(T, C, H, W)``, or ``(K, T, C, H, W)`` with ``num_clips=K``.
+:func:`read_clip` opens a video, picks the frame indices of one or more clips with :func:`clip_indices` (no
+frame is decoded that the clip does not need), decodes them, optionally resized at decode time (FFmpeg's
+scaler), and returns a ``uint8`` tensor ``(T, C, H, W)``, or ``(K, T, C, H, W)`` with ``num_clips=K``.
+
+Backends (``backend=``): ``"decord"`` (one ``get_batch`` call, decord's bundled FFmpeg 4.1; x86-64 only),
+``"pyav"`` (:mod:`videoaug._read_pyav`: seek, decode forward, convert only the wanted frames; PyAV's bundled
+FFmpeg, wheels for every platform) and ``"auto"`` (the default: decord where it is installed and reads the
+file, PyAV otherwise). Both give the same frames for the same indices, the same shapes and dtype and the same
+:class:`VideoReadError` causes.
 
 Sampling modes (``N`` frames in the video, ``T`` frames wanted):
 
@@ -57,6 +62,8 @@ import torch.nn.functional as F
 
 __all__ = [
     "SAMPLINGS",
+    "BACKENDS",
+    "available_backends",
     "VideoReadError",
     "VideoInfo",
     "probe",
@@ -69,6 +76,7 @@ __all__ = [
 
 SAMPLINGS = ("uniform", "random", "center", "dense")
 PADS = ("loop", "repeat_last")
+BACKENDS = ("auto", "decord", "pyav")
 
 
 class VideoReadError(RuntimeError):
@@ -109,10 +117,37 @@ class VideoInfo:
 def _decord():
     """Import decord once and silence its FFmpeg logging (a line per damaged packet otherwise); the causes are
     in the :class:`VideoReadError` messages instead."""
-    import decord
-
+    try:
+        import decord
+    except ImportError as exc:
+        raise ImportError(
+            "backend='decord' needs decord, which is not installed here (it has wheels for x86-64 Linux, "
+            "Windows and Intel macOS only): pip install decord, or use backend='pyav' or 'auto'"
+        ) from exc
     decord.logging.set_level(decord.logging.QUIET)
     return decord
+
+
+@functools.cache
+def _has_decord() -> bool:
+    try:
+        _decord()
+    except ImportError:
+        return False
+    return True
+
+
+def available_backends() -> tuple[str, ...]:
+    """The backends that can run here: ``("decord", "pyav")`` where decord is installed, else ``("pyav",)``."""
+    return ("decord", "pyav") if _has_decord() else ("pyav",)
+
+
+def _check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: expected one of {BACKENDS}, got {backend!r}")
+    if backend == "decord":
+        _decord()  # ImportError naming the alternatives
+    return backend
 
 
 def _check_file(path: str | os.PathLike) -> str:
@@ -166,21 +201,29 @@ def _is_stride_bug(exc: BaseException) -> bool:
     return "DECORDArrayCopyFromTo" in str(exc)
 
 
-def probe(path: str | os.PathLike, num_threads: int = 1) -> VideoInfo:
+def probe(path: str | os.PathLike, num_threads: int = 1, backend: str = "auto") -> VideoInfo:
     """Open a video and return its :class:`VideoInfo` (decodes the first frame to learn the frame size).
 
-    Results are cached per process, keyed by the path, its size and its modification time.
+    ``backend`` as in :func:`read_clip`. Results are cached per process, keyed by the path, its size and its
+    modification time.
 
     Raises:
         VideoReadError: the file is missing, empty, not a video, or its first frame cannot be decoded.
     """
     path = _check_file(path)
+    _check_backend(backend)
     st = os.stat(path)
-    return _probe_cached(os.path.abspath(path), st.st_size, st.st_mtime_ns, num_threads)
+    return _probe_cached(os.path.abspath(path), st.st_size, st.st_mtime_ns, num_threads, backend)
 
 
 @functools.lru_cache(maxsize=4096)
-def _probe_cached(path: str, _size: int, _mtime_ns: int, num_threads: int) -> VideoInfo:
+def _probe_cached(path: str, _size: int, _mtime_ns: int, num_threads: int, backend: str) -> VideoInfo:
+    return _with_fallback(
+        path, backend, lambda: _probe_decord(path, num_threads), lambda: _probe_pyav(path, num_threads)
+    )
+
+
+def _probe_decord(path: str, num_threads: int) -> VideoInfo:
     vr = _open(path, num_threads=num_threads)
     try:
         num_frames = len(vr)
@@ -195,6 +238,31 @@ def _probe_cached(path: str, _size: int, _mtime_ns: int, num_threads: int) -> Vi
     if num_frames <= 0:
         raise VideoReadError.at(path, "the video stream has no frames")
     return VideoInfo(num_frames=int(num_frames), fps=fps, height=int(height), width=int(width))
+
+
+def _probe_pyav(path: str, num_threads: int) -> VideoInfo:
+    from videoaug import _read_pyav
+
+    try:
+        return VideoInfo(*_read_pyav.probe(path, num_threads))
+    except _read_pyav._Error as exc:
+        raise VideoReadError.at(path, str(exc)) from None
+
+
+def _with_fallback(path: str, backend: str, with_decord, with_pyav):
+    """Run ``with_decord`` or ``with_pyav`` for ``backend``; ``"auto"`` falls back to PyAV where decord is
+    missing or fails on the file (and names both causes if PyAV fails too)."""
+    if backend == "pyav" or (backend == "auto" and not _has_decord()):
+        return with_pyav()
+    try:
+        return with_decord()
+    except VideoReadError as exc:
+        if backend == "decord":
+            raise
+        try:
+            return with_pyav()
+        except VideoReadError as again:
+            raise VideoReadError.at(path, f"{exc.cause}; PyAV could not read it either: {again.cause}") from None
 
 
 # -------------------------------------------------------------------------------------------- index selection
@@ -317,11 +385,13 @@ def read_clip(
     pad: str = "loop",
     info: VideoInfo | None = None,
     num_threads: int = 1,
+    backend: str = "auto",
 ) -> torch.Tensor:
-    """Read one clip (or ``num_clips`` clips) from a video file with decord.
+    """Read one clip (or ``num_clips`` clips) from a video file with decord or PyAV.
 
-    Only the selected frames are decoded (decord seeks to the key frame before each run of wanted frames), all
-    clips of the call come from one ``get_batch``, and resizing happens inside FFmpeg while decoding.
+    Only the selected frames are converted (and only the frames they need decoded: each backend seeks to the
+    key frame before a run of wanted frames), all clips of the call are read in one pass, each frame once, and
+    resizing happens inside FFmpeg while converting.
 
     Args:
         path: video file (anything FFmpeg reads: MP4, AVI, MKV, WebM, ...).
@@ -334,23 +404,27 @@ def read_clip(
         generator: optional ``torch.Generator`` for the random modes.
         pad: short-window rule for ``"dense"`` / ``"center"``: ``"loop"`` (default) or ``"repeat_last"``.
         info: the video's :class:`VideoInfo` if already known (datasets pass their index entry); saves a probe
-            when ``size`` is given.
+            when ``size`` is given (decord) or the frame count (PyAV, for containers that do not store it).
         num_threads: FFmpeg decoder threads (default 1; 0 lets FFmpeg choose, i.e. frame threading over all
             cores). Short clips gain nothing from frame threading, which restarts at every seek, and DataLoader
             workers already use the cores: on an idle 2-core machine 1 thread read random 16-frame clips 1.1x
             to 1.7x faster than 0 (docs/benchmarks.md).
+        backend: ``"auto"`` (default: decord where it is installed and reads the file, PyAV otherwise),
+            ``"decord"`` or ``"pyav"``. The frames, shapes and errors are the same; see docs/io.md for which
+            is faster where.
 
     Shape:
         Returns ``(T, C, H, W)`` with ``C = 3``, or ``(K, T, C, H, W)`` when ``num_clips`` is given.
 
     Returns:
-        A ``uint8`` tensor (RGB) that shares decord's frame buffer, without a copy. Its memory is laid out
+        A ``uint8`` tensor (RGB), without a copy of the decoded frames: its memory is laid out
         ``(T, H, W, C)`` (``torch.channels_last`` strides per frame, as ``torchvision.io.read_video`` returns
         its ``TCHW`` frames); ``DataLoader`` collation, the transforms and ``.contiguous()`` all accept it.
 
     Raises:
         VideoReadError: the file is missing, empty, not a video, truncated or otherwise undecodable.
         ValueError: an argument is out of range.
+        ImportError: ``backend="decord"`` where decord is not installed.
 
     Example:
         >>> clip = read_clip("video.mp4", num_frames=8, sampling="random", size=112)  # doctest: +SKIP
@@ -360,16 +434,56 @@ def read_clip(
     path = _check_file(path)
     _check_sampling_args(1, num_frames, sampling, stride, num_clips, pad)
     _target_size(size, 1, 1)  # validate before touching the file
+    _check_backend(backend)
+    drawn: dict[int, torch.Tensor] = {}
+
+    def pick(n: int) -> torch.Tensor:  # the indices are drawn once, even when "auto" falls back to PyAV
+        if n not in drawn:
+            drawn[n] = clip_indices(n, num_frames, sampling, stride, num_clips, generator, pad)
+        return drawn[n]
+
+    idx, frames = _with_fallback(
+        path,
+        backend,
+        lambda: _read_decord(path, pick, size, info, num_threads),
+        lambda: _read_pyav_frames(path, pick, size, info, num_threads),
+    )
+    unique, inverse = torch.unique(idx, sorted=True, return_inverse=True)
+    if frames.ndim != 4 or frames.shape[0] != unique.numel() or frames.shape[-1] != 3:
+        raise VideoReadError.at(path, f"the decoder returned frames of unexpected shape {tuple(frames.shape)}")
+    if unique.numel() != idx.numel() or not torch.equal(unique, idx.reshape(-1)):
+        # repeated frames (short videos, overlapping clips): gather in numpy, a single-threaded copy that
+        # torch's intra-op thread pool makes several times slower on a busy machine
+        frames = torch.from_numpy(np.take(frames.numpy(), inverse.reshape(-1).numpy(), axis=0))
+    out = frames.reshape(*idx.shape, *frames.shape[1:]).permute(0, 1, 4, 2, 3)  # (K, T, C, H, W) view
+    return out if num_clips is not None else out[0]
+
+
+def _read_pyav_frames(path, pick, size, info, num_threads) -> tuple[torch.Tensor, torch.Tensor]:
+    from videoaug import _read_pyav
+
+    to_size = None if size is None else (lambda h, w: _target_size(size, h, w))
+    try:
+        idx, frames, _ = _read_pyav.read_frames(
+            path, pick, to_size, info.num_frames if info is not None else None, num_threads
+        )
+    except _read_pyav._Error as exc:
+        raise VideoReadError.at(path, str(exc)) from None
+    return idx, frames
+
+
+def _read_decord(path, pick, size, info, num_threads) -> tuple[torch.Tensor, torch.Tensor]:
+    """The decord backend: one ``get_batch`` of the distinct wanted frames; ``(idx (K, T), (U, H, W, 3))``."""
     if size is not None and info is None:
-        info = probe(path, num_threads=num_threads)
-    height, width = _target_size(size, info.height, info.width) if info is not None else (-1, -1)
-    vr = _open(path, width if size is not None else -1, height if size is not None else -1, num_threads)
+        info = probe(path, num_threads=num_threads, backend="decord")
+    height, width = _target_size(size, info.height, info.width) if size is not None else (-1, -1)
+    vr = _open(path, width, height, num_threads)
     try:
         num_video_frames = len(vr)
         if num_video_frames <= 0:
             raise VideoReadError.at(path, "the video stream has no frames")
-        idx = clip_indices(num_video_frames, num_frames, sampling, stride, num_clips, generator, pad)
-        unique, inverse = torch.unique(idx, sorted=True, return_inverse=True)
+        idx = pick(num_video_frames)
+        unique = torch.unique(idx, sorted=True)
         try:
             frames = _as_tensor(vr.get_batch(unique.tolist()))
         except Exception as exc:
@@ -380,14 +494,7 @@ def read_clip(
         del vr
     if frames is None:
         frames = _read_around_stride_bug(path, unique, size, info, num_threads, num_video_frames)
-    if frames.ndim != 4 or frames.shape[0] != unique.numel() or frames.shape[-1] != 3:
-        raise VideoReadError.at(path, f"decord returned frames of unexpected shape {tuple(frames.shape)}")
-    if unique.numel() != idx.numel() or not torch.equal(unique, idx.reshape(-1)):
-        # repeated frames (short videos, overlapping clips): gather in numpy, a single-threaded copy that
-        # torch's intra-op thread pool makes several times slower on a busy machine
-        frames = torch.from_numpy(np.take(frames.numpy(), inverse.reshape(-1).numpy(), axis=0))
-    out = frames.reshape(*idx.shape, *frames.shape[1:]).permute(0, 1, 4, 2, 3)  # (K, T, C, H, W) view
-    return out if num_clips is not None else out[0]
+    return idx, frames
 
 
 def _as_tensor(batch) -> torch.Tensor:
@@ -413,7 +520,7 @@ def _decode_error(path: str, unique: torch.Tensor, n: int, exc: BaseException) -
 def _read_around_stride_bug(path, unique, size, info, num_threads, n):
     """Decode at a width that is a multiple of 32 (decord handles those) and resize the width back."""
     if info is None:
-        info = probe(path, num_threads=num_threads)
+        info = probe(path, num_threads=num_threads, backend="decord")
     height, width = _target_size(size, info.height, info.width)
     wide = 32 * math.ceil(width / 32)
     if wide == width:

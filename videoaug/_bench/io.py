@@ -1,4 +1,4 @@
-"""Bench suite ``io``: random 16-frame clips per second, videoaug's decord reader against PyAV seek + decode.
+"""Bench suite ``io``: random 16-frame clips per second, videoaug's two readers against PyAV seek + decode.
 
 Four sets of videos are generated in a temporary folder (content: blocks drifting across the frame plus mild
 noise, 150 frames at 25 fps), each standing for a way video datasets are stored:
@@ -14,7 +14,8 @@ noise, 150 frames at 25 fps), each standing for a way video datasets are stored:
 (Widths are 170, not UCF-101's 171, because yuv420p H.264 needs even sizes.) The same clips (video, start
 frame; ``sampling="dense"``, stride 1, drawn from a fixed seed) are read by
 
-- ``videoaug.read_clip``: decord, one ``get_batch`` per clip, its defaults (one FFmpeg decoder thread);
+- ``videoaug.read_clip (decord)``: one ``get_batch`` per clip, its defaults (one FFmpeg decoder thread);
+- ``videoaug.read_clip (pyav)``: its PyAV backend (one thread, non-reference frames before the clip skipped);
 - ``PyAV seek+decode``: ``container.seek`` to the key frame before the clip, decode forward, convert the
   wanted frames to RGB (resized in the same ``swscale`` call where the set asks for it) with ``to_ndarray``,
   stop after the last one; PyAV's default (slice) threading;
@@ -54,8 +55,10 @@ IMPLS = (
     "PyAV seek+decode",
     "PyAV seek+decode, 1 thread",
     "PyAV seek+decode, AUTO threads",
+    "videoaug.read_clip (pyav)",
 )
 _PYAV_THREADS = {IMPLS[1]: None, IMPLS[2]: "NONE", IMPLS[3]: "AUTO"}
+_READ_CLIP = {IMPLS[0]: "decord", IMPLS[4]: "pyav"}
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,9 @@ class _Clips(Dataset):
 
     def __getitem__(self, i: int) -> torch.Tensor:
         path, seed, indices = self.specs[i]
-        if self.impl == IMPLS[0]:
-            return read_clip(path, CLIP_FRAMES, "dense", size=self.size, generator=torch.Generator().manual_seed(seed))
+        if self.impl in _READ_CLIP:
+            g = torch.Generator().manual_seed(seed)
+            return read_clip(path, CLIP_FRAMES, "dense", size=self.size, generator=g, backend=_READ_CLIP[self.impl])
         return pyav_clip(path, indices, _PYAV_THREADS[self.impl], self.size)
 
 

@@ -4,7 +4,7 @@
 * :class:`VideoIndex` holds each file's :class:`~videoaug.io.VideoInfo` (frame count, fps, size), probed once
   in parallel threads (decord releases the GIL) with a progress bar, and cached as JSON beside the data (or in
   a cache directory when the data directory is read-only). An entry is re-probed when its file's size or
-  modification time changes, and only then.
+  modification time changes (or, for a file found unreadable, when another backend asks), and only then.
 * :class:`ClipDataset` turns ``(path, label)`` samples into ``(clip, label)`` with
   :func:`videoaug.io.read_clip` and applies the ``on_error`` policy: ``"raise"`` re-raises
   :class:`~videoaug.io.VideoReadError`; ``"skip"`` logs the file once (per process), counts the skip and
@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import torch
 from torch.utils.data import Dataset, get_worker_info
 
-from videoaug.io import SAMPLINGS, VideoInfo, VideoReadError, probe, read_clip
+from videoaug.io import BACKENDS, SAMPLINGS, VideoInfo, VideoReadError, probe, read_clip
 
 __all__ = ["VIDEO_EXTENSIONS", "ON_ERROR", "resolve_inside", "default_cache_dir", "VideoIndex", "ClipDataset"]
 
@@ -77,6 +77,7 @@ class VideoIndex:
             ``index-<hash of root>.json``.
         num_workers: probing threads (default ``min(8, cpu count)``).
         progress: show a tqdm progress bar while probing.
+        backend: the reading backend that probes (see :func:`videoaug.io.read_clip`).
 
     Attributes:
         entries: ``relpath -> VideoInfo`` for readable files, ``relpath -> str`` (the cause) for the others.
@@ -94,8 +95,10 @@ class VideoIndex:
         cache_dir: str | None = None,
         num_workers: int | None = None,
         progress: bool = True,
+        backend: str = "auto",
     ):
         self.root = os.path.abspath(root)
+        self.backend = backend
         self._cache_dir = cache_dir or default_cache_dir()
         digest = hashlib.sha1(self.root.encode()).hexdigest()[:16]
         self._candidates = [
@@ -116,6 +119,7 @@ class VideoIndex:
                 entry is not None
                 and entry.get("size") == st.st_size
                 and entry.get("mtime_ns") == st.st_mtime_ns
+                and ("info" in entry or entry.get("backend") == backend)  # another backend may read it
             ):
                 self.entries[rel] = VideoInfo(*entry["info"]) if "info" in entry else str(entry["error"])
             else:
@@ -130,7 +134,7 @@ class VideoIndex:
                 if isinstance(result, VideoInfo):
                     record["info"] = [result.num_frames, result.fps, result.height, result.width]
                 else:
-                    record["error"] = result
+                    record["error"], record["backend"] = result, backend
                 cached[rel] = record
             self.cache_file = self._save(cached)
 
@@ -141,7 +145,7 @@ class VideoIndex:
 
         def one(rel: str) -> VideoInfo | str:
             try:
-                return probe(os.path.join(self.root, rel))
+                return probe(os.path.join(self.root, rel), backend=self.backend)
             except VideoReadError as exc:
                 return exc.cause or str(exc)
 
@@ -236,25 +240,29 @@ class ClipDataset(Dataset):
         cache_dir: str | None,
         num_workers: int | None,
         progress: bool,
+        backend: str = "auto",
     ):
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error: expected one of {ON_ERROR}, got {on_error!r}")
         if sampling not in SAMPLINGS:
             raise ValueError(f"sampling: expected one of {SAMPLINGS}, got {sampling!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend: expected one of {BACKENDS}, got {backend!r}")
         self.root = os.path.abspath(root)
         self.samples = samples
         self.targets = [label for _, label in samples]
         self.classes = classes
         self.class_to_idx = {c: i for i, c in enumerate(classes)}
         self.clip_args = dict(
-            num_frames=num_frames, sampling=sampling, stride=stride, size=size, num_clips=num_clips, pad=pad
+            num_frames=num_frames, sampling=sampling, stride=stride, size=size, num_clips=num_clips, pad=pad,
+            backend=backend,
         )
         self.transform = transform
         self.target_transform = target_transform
         self.on_error = on_error
         rel = [os.path.relpath(p, self.root) for p, _ in samples]
         self._rel = dict(zip([p for p, _ in samples], rel, strict=True))
-        self.index = VideoIndex(self.root, rel, cache_dir, num_workers, progress) if index else None
+        self.index = VideoIndex(self.root, rel, cache_dir, num_workers, progress, backend) if index else None
         self._skips = torch.zeros(_SLOTS, dtype=torch.int64).share_memory_()
         self.bad_files: dict[str, str] = {}
 

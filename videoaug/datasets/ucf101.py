@@ -1,4 +1,4 @@
-"""``UCF101``: the UCF-101 action data set with its official three train/test splits, read with decord.
+"""``UCF101``: the UCF-101 action data set with its official three train/test splits, read with decord or PyAV.
 
 Soomro, Zamir and Shah, "UCF101: A Dataset of 101 Human Actions Classes From Videos in The Wild", 2012.
 The videos (``UCF-101/<Class>/v_<Class>_gGG_cCC.avi``) and the split archive (``ucfTrainTestlist/`` with
@@ -37,6 +37,7 @@ class UCF101(ClipDataset):
         on_error: ``"raise"`` or ``"skip"`` unreadable files.
         index, cache_dir, num_workers, progress: the cached video index
             (see :class:`~videoaug.datasets.VideoFolder`).
+        backend: ``"auto"``, ``"decord"`` or ``"pyav"``, passed to :func:`videoaug.io.read_clip`.
 
     Raises:
         FileNotFoundError: a split file is missing.
@@ -69,6 +70,7 @@ class UCF101(ClipDataset):
         cache_dir: str | None = None,
         num_workers: int | None = None,
         progress: bool = True,
+        backend: str = "auto",
     ):
         root, split_dir = os.fspath(root), os.fspath(split_dir)
         if fold not in (1, 2, 3):
@@ -96,6 +98,7 @@ class UCF101(ClipDataset):
             cache_dir=cache_dir,
             num_workers=num_workers,
             progress=progress,
+            backend=backend,
         )
 
 

@@ -1,4 +1,4 @@
-"""``VideoFolder``: one sub-folder per class, like torchvision's ``ImageFolder``, read with decord."""
+"""``VideoFolder``: one sub-folder per class, like torchvision's ``ImageFolder``, read with decord or PyAV."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ class VideoFolder(ClipDataset):
         cache_dir: where the index goes if ``root`` is read-only.
         num_workers: threads that build the index.
         progress: progress bar while indexing.
+        backend: ``"auto"``, ``"decord"`` or ``"pyav"``, passed to :func:`videoaug.io.read_clip` and used to
+            index (see docs/io.md).
 
     Example:
         >>> ds = VideoFolder("clips/", num_frames=8, sampling="random", size=112)  # doctest: +SKIP
@@ -58,6 +60,7 @@ class VideoFolder(ClipDataset):
         cache_dir: str | None = None,
         num_workers: int | None = None,
         progress: bool = True,
+        backend: str = "auto",
     ):
         root = os.fspath(root)
         if not os.path.isdir(root):
@@ -95,4 +98,5 @@ class VideoFolder(ClipDataset):
             cache_dir=cache_dir,
             num_workers=num_workers,
             progress=progress,
+            backend=backend,
         )
