@@ -432,9 +432,14 @@ def test_bench_suite_quick(tmp_path, capsys):
         print(format_table(suite.run(args, torch.device("cpu"))))
     impls = {(r["pipeline"].endswith("one clip"), r["impl"]) for r in records}
     assert impls == {(False, suite.TORCHVISION), (False, suite.KORNIA), (False, suite.VIDEOAUG),
-                     (False, suite.FLOOR), (True, suite.TORCHVISION_ONE), (True, suite.VIDEOAUG_ONE),
-                     (True, suite.FLOOR)}
+                     (False, suite.VIDEOAUG_FUSED), (False, suite.FLOOR), (True, suite.TORCHVISION_ONE),
+                     (True, suite.VIDEOAUG_ONE), (True, suite.VIDEOAUG_FUSED_ONE), (True, suite.FLOOR)}
     for r in records:
         assert r["clips_per_second"] > 0 and r["device"] == "cpu"
         assert r["batch"] == (1 if r["pipeline"].endswith("one clip") else 2)
-    assert "videoaug (batch)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "videoaug (batch)" in out and "videoaug fuse() (batch)" in out
+    if main is not None:  # the per-stage breakdown: one row per transform of the unfused pipeline, and the floor
+        stages = [r["impl"] for r in data["records"] if r["pipeline"].startswith("stages of the standard")]
+        assert stages == ["RandomResizedCrop", "RandomHorizontalFlip", "ColorJitter", "ToDtype", "Normalize",
+                          suite.FLOOR]

@@ -11,11 +11,15 @@ input, round-robin (one run of each per round, so load from other processes shif
     ``RandomApply(p=0.8)``;
   - ``kornia VideoSequential``: ``VideoSequential(..., data_format="BTCHW", same_on_frame=True)`` on the
     batch; kornia needs float input, so the uint8 -> float conversion of the whole batch is inside the timing;
-  - ``videoaug (batch)``: the videoaug transforms on the batch (``ColorJitter(..., p=0.8)`` drawn per clip);
+  - ``videoaug (batch)``: the videoaug transforms on the batch (``ColorJitter(..., p=0.8)`` drawn per clip),
+    one transform after the other in ``v2.Compose``;
+  - ``videoaug fuse() (batch)``: the same transforms through :func:`videoaug.transforms.fuse`, one pass;
   - ``floor``: one read of the input and one uint8 -> float write of the output's size, the least any
     implementation must do;
-- one clip (what a DataLoader worker does): ``torchvision v2`` and ``videoaug`` on one ``(T, C, H, W)`` clip,
-  and the floor for one clip.
+- one clip (what a DataLoader worker does): ``torchvision v2``, ``videoaug`` and ``videoaug fuse()`` on one
+  ``(T, C, H, W)`` clip, and the floor for one clip;
+- the stages of the unfused videoaug pipeline on the batch, each on the output of the one before (computed once
+  before timing), and the floor again: where the unfused time goes.
 
 ``--quick`` shrinks everything (4 clips of 4 x 3 x 32 x 43 cropped to 28) so that tests can run the suite.
 """
@@ -39,6 +43,8 @@ TORCHVISION_ONE = "torchvision v2"
 KORNIA = "kornia VideoSequential"
 VIDEOAUG = "videoaug (batch)"
 VIDEOAUG_ONE = "videoaug"
+VIDEOAUG_FUSED = "videoaug fuse() (batch)"
+VIDEOAUG_FUSED_ONE = "videoaug fuse()"
 FLOOR = "floor (read + uint8->float write)"
 
 
@@ -57,6 +63,11 @@ def videoaug_pipeline(crop: int) -> v2.Compose:
         T.ToDtype(torch.float32, scale=True),
         T.Normalize(MEAN, STD),
     ])
+
+
+def fused_pipeline(crop: int) -> v2.Compose:
+    """:func:`videoaug_pipeline` through :func:`videoaug.transforms.fuse`: one pass."""
+    return T.fuse(videoaug_pipeline(crop))
 
 
 def torchvision_pipeline(crop: int) -> v2.Compose:
@@ -100,6 +111,17 @@ def _floor(x: torch.Tensor, crop: int) -> Callable[[], object]:
     return run
 
 
+def _stages(pipeline: v2.Compose, batch: torch.Tensor) -> list[tuple[str, Callable[[], object]]]:
+    """One ``(class name, call)`` per transform of ``pipeline``, each called on the output of the one before."""
+    stages = []
+    x = batch
+    with torch.no_grad():
+        for transform in pipeline.transforms:
+            stages.append((type(transform).__name__, lambda t=transform, x=x: t(x)))
+            x = transform(x)
+    return stages
+
+
 def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     """Time the standard pipeline in every implementation; one :class:`~videoaug.bench.Record` each."""
     device = torch.device(device)
@@ -109,17 +131,23 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     batch = torch.randint(0, 256, (b, t, 3, h, w), generator=gen, dtype=torch.uint8).to(device)
     clip = batch[0].clone()
     ours, theirs, kornia = videoaug_pipeline(crop), torchvision_pipeline(crop), kornia_pipeline(crop, device)
+    fused = fused_pipeline(crop)
     shape = f"{t}x3x{h}x{w}->{crop}"
     batch_name = f"standard pipeline uint8 {shape}"
     clip_name = f"standard pipeline uint8 {shape}, one clip"
+    stages_name = f"stages of the standard pipeline {shape}"
     rows: list[tuple[str, str, int, Callable[[], object]]] = [
         (batch_name, TORCHVISION, b, lambda: [theirs(c) for c in batch]),
         (batch_name, KORNIA, b, lambda: kornia(batch)),
         (batch_name, VIDEOAUG, b, lambda: ours(batch)),
+        (batch_name, VIDEOAUG_FUSED, b, lambda: fused(batch)),
         (batch_name, FLOOR, b, _floor(batch, crop)),
         (clip_name, TORCHVISION_ONE, 1, lambda: theirs(clip)),
         (clip_name, VIDEOAUG_ONE, 1, lambda: ours(clip)),
+        (clip_name, VIDEOAUG_FUSED_ONE, 1, lambda: fused(clip)),
         (clip_name, FLOOR, 1, _floor(clip.unsqueeze(0), crop)),
+        *((stages_name, name, b, fn) for name, fn in _stages(ours, batch)),
+        (stages_name, FLOOR, b, _floor(batch, crop)),
     ]
     with torch.no_grad():
         times = time_round_robin([fn for *_, fn in rows], repeats=repeats, device=device.type)

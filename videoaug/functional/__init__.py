@@ -5,6 +5,7 @@ Each kernel's docstring points to the transform class that documents its semanti
 from ._auto import *  # noqa: F403
 from ._color import *  # noqa: F403
 from ._erase import *  # noqa: F403
+from ._fused import *  # noqa: F403
 from ._geometry import *  # noqa: F403
 from ._misc import *  # noqa: F403
 from ._temporal import *  # noqa: F403

@@ -25,6 +25,7 @@ __all__ = [
     "adjust_hue",
     "color_jitter",
     "color_jitter_affine",
+    "color_jitter_params",
     "apply_color_affine",
 ]
 
@@ -262,6 +263,21 @@ def color_jitter(
             order.
     """
     batch, restore = as_batch(video)
+    matrix, mean_gain = color_jitter_params(batch, brightness, contrast, saturation, hue, order)
+    return restore(apply_color_affine(batch, matrix, mean_gain=mean_gain))
+
+
+def color_jitter_params(
+    batch: torch.Tensor,
+    brightness: float | torch.Tensor = 1.0,
+    contrast: float | torch.Tensor = 1.0,
+    saturation: float | torch.Tensor = 1.0,
+    hue: float | torch.Tensor = 0.0,
+    order: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Check :func:`color_jitter`'s factors for ``batch (B, T, C, H, W)`` and compose them
+    (:func:`color_jitter_affine`) into ``(matrix, mean_gain)``; ``mean_gain`` is ``None`` when no clip's
+    contrast differs from 1 (the frame means are then not needed)."""
     b, t, c = batch.shape[:3]
     dev = batch.device
     factors = [
@@ -283,7 +299,7 @@ def color_jitter(
     if order is not None:
         order = torch.as_tensor(order, device=dev).reshape(-1, 4).expand(b, 4)
     matrix, mean_gain = color_jitter_affine(c, *factors, order=order)
-    return restore(apply_color_affine(batch, matrix, mean_gain=mean_gain if needs_means else None))
+    return matrix, (mean_gain if needs_means else None)
 
 
 def adjust_brightness(video: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:

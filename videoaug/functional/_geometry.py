@@ -157,7 +157,10 @@ def _banded_resized_crop(x: torch.Tensor, top, left, height, width, size, antial
 def _interpolate(x: torch.Tensor, size: tuple[int, int], antialias: bool) -> torch.Tensor:
     """torch's bilinear ``interpolate`` on (N, C, h, w); uint8 natively on CPU (torchvision does the same)."""
     if x.dtype == torch.uint8 and x.device.type == "cpu":
-        return F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=antialias)
+        # A crop view is copied to a contiguous tensor first: torch's uint8 kernel converts its input to
+        # channels-last, which is 1.4x faster from a contiguous tensor than from a strided view (6 frames
+        # 3x100x130 -> 112x112, one thread: 0.85 ms against 1.16 ms with the copy included; same output).
+        return F.interpolate(x.contiguous(), size=size, mode="bilinear", align_corners=False, antialias=antialias)
     out = F.interpolate(x.to(_compute_dtype(x.dtype)), size=size, mode="bilinear", align_corners=False,
                         antialias=antialias)
     return _to_dtype(out, x.dtype)
@@ -171,6 +174,16 @@ def _per_clip_resized_crop(video, top, left, height, width, size, antialias) -> 
                                          strict=True)):
         out[i] = _interpolate(video[i, :, :, y:y + h, x:x + w], size, antialias)
     return out
+
+
+def check_boxes(top: torch.Tensor, left: torch.Tensor, height: torch.Tensor, width: torch.Tensor, h: int, w: int
+                ) -> None:
+    """``ValueError`` unless every box ``(top, left, height, width)`` (``(B,)`` each) lies inside an ``h x w``
+    frame."""
+    outside = (top < 0) | (left < 0) | (height < 1) | (width < 1) | (top + height > h) | (left + width > w)
+    if bool(outside.any()):
+        raise ValueError(f"resized_crop: expected boxes inside the {h}x{w} frame, got top={top.tolist()}, "
+                         f"left={left.tolist()}, height={height.tolist()}, width={width.tolist()}")
 
 
 def resized_crop(
@@ -208,10 +221,7 @@ def resized_crop(
     dev = video.device
     top, left = _as_long(top, b, dev, "top"), _as_long(left, b, dev, "left")
     height, width = _as_long(height, b, dev, "height"), _as_long(width, b, dev, "width")
-    outside = (top < 0) | (left < 0) | (height < 1) | (width < 1) | (top + height > h) | (left + width > w)
-    if bool(outside.any()):
-        raise ValueError(f"resized_crop: expected boxes inside the {h}x{w} frame, got top={top.tolist()}, "
-                         f"left={left.tolist()}, height={height.tolist()}, width={width.tolist()}")
+    check_boxes(top, left, height, width, h, w)
     box = torch.stack([top, left, height, width], 1)
     if bool((box == box[:1]).all()):  # one box for every clip: a view and torch's own kernel
         t0, l0, h0, w0 = (int(v) for v in box[0])

@@ -11,7 +11,7 @@ import torch.nn.functional as nnf
 from .._video import as_batch, check_video
 from ._chunks import map_frames
 
-__all__ = ["gaussian_kernel1d", "gaussian_blur", "normalize", "to_dtype", "to_cthw"]
+__all__ = ["gaussian_kernel1d", "gaussian_blur", "normalize", "normalize_coefficients", "to_dtype", "to_cthw"]
 
 
 def _kernel_size_pair(kernel_size: int | Sequence[int]) -> tuple[int, int]:
@@ -88,6 +88,21 @@ def _per_channel(values: float | Sequence[float], channels: int, name: str) -> l
     return vals * channels if len(vals) == 1 else vals
 
 
+def normalize_coefficients(
+    mean: float | Sequence[float], std: float | Sequence[float], channels: int, dtype: torch.dtype,
+    device: torch.device,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(scale, shift)``, each ``(C, 1, 1)`` of ``dtype``, with ``(x - mean) / std == x * scale + shift`` to
+    float rounding: what :func:`normalize` computes with (one fused multiply-add per element)."""
+    mean_v = _per_channel(mean, channels, "mean")
+    std_v = _per_channel(std, channels, "std")
+    if any(s == 0 for s in std_v):
+        raise ValueError(f"std: expected non-zero values, got {std_v}")
+    scale = torch.tensor([1.0 / s for s in std_v], dtype=dtype, device=device).view(channels, 1, 1)
+    shift = torch.tensor([-m / s for m, s in zip(mean_v, std_v, strict=True)], dtype=dtype, device=device)
+    return scale, shift.view(channels, 1, 1)
+
+
 def normalize(
     video: torch.Tensor, mean: float | Sequence[float], std: float | Sequence[float], inplace: bool = False
 ) -> torch.Tensor:
@@ -104,16 +119,7 @@ def normalize(
             f"normalize: expected a floating video in [0, 1], got dtype {video.dtype}; convert first with "
             f"ToDtype(torch.float32, scale=True)"
         )
-    c = video.shape[-3]
-    mean_v = _per_channel(mean, c, "mean")
-    std_v = _per_channel(std, c, "std")
-    if any(s == 0 for s in std_v):
-        raise ValueError(f"std: expected non-zero values, got {std_v}")
-    # one fused multiply-add: x * (1/std) + (-mean/std)
-    scale = torch.tensor([1.0 / s for s in std_v], dtype=video.dtype, device=video.device).view(c, 1, 1)
-    shift = torch.tensor(
-        [-m / s for m, s in zip(mean_v, std_v, strict=True)], dtype=video.dtype, device=video.device
-    ).view(c, 1, 1)
+    scale, shift = normalize_coefficients(mean, std, video.shape[-3], video.dtype, video.device)
     plain = video.as_subclass(torch.Tensor)
     out = plain if inplace else None
     return map_frames(plain, video.dtype, lambda x, y: torch.addcmul(shift, x, scale, out=y), out=out)
