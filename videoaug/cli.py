@@ -1,4 +1,4 @@
-"""Command line: ``videoaug fit | sample | bench | demo``.
+"""Command line: ``videoaug fit | sample | bench | demo | prepare``.
 
 Each command lives in its own module, which exposes ``add_arguments(parser)`` and ``run(args) -> int``; this file
 only builds the argparse parser and turns known exceptions into one-line messages and exit codes.
@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("videoaug.gan.sample", "write augmented variants of real clips from a generator checkpoint"),
     "bench": ("videoaug.bench", "measure videoaug against torchvision and kornia on the same pipeline"),
     "demo": ("videoaug.demo", "augment a few generated clips and write a side-by-side GIF"),
+    "prepare": ("videoaug.prepare", "re-encode a video tree (small, short GOP) for fast training reads"),
 }
 
 
