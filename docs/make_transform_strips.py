@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from videoaug import transforms as T
-from videoaug.demo import make_clips
+from videoaug.cli.demo import make_clips
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "img", "transforms")
 SIZE, FRAMES, SHOWN, GAP = 64, 16, 8, 2

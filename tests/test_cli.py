@@ -43,3 +43,31 @@ def _cuda() -> bool:
     import torch
 
     return torch.cuda.is_available()
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("videoaug.bench", "videoaug.cli.bench"),
+        ("videoaug.demo", "videoaug.cli.demo"),
+        ("videoaug.gan.train_cli", "videoaug.cli.fit"),
+        ("videoaug.gan.sample", "videoaug.cli.sample"),
+        ("videoaug.prepare", "videoaug.cli.prepare"),
+    ],
+)
+def test_old_module_paths_are_the_moved_modules(old, new):
+    import importlib
+
+    assert importlib.import_module(old) is importlib.import_module(new)
+
+
+def test_every_command_module_lives_in_the_cli_package():
+    assert all(module.startswith("videoaug.cli.") for module, _ in cli.COMMANDS.values())
+
+
+def test_python_dash_m_of_an_old_module_name_runs_its_command():
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "videoaug.gan.train_cli", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("usage: videoaug fit")

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from videoaug import demo
+from videoaug.cli import demo
 from videoaug.gan import augment
 
 

@@ -295,7 +295,7 @@ def test_gpu_augment(ckpt, device):
 def test_bench_quick_mode():
     import argparse
 
-    from videoaug._bench import rcgan as bench_rcgan
+    from videoaug.cli._bench import rcgan as bench_rcgan
 
     args = argparse.Namespace(quick=True, batch=32, repeats=1)
     records = bench_rcgan.run(args, torch.device("cpu"))

@@ -10,9 +10,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from videoaug.cli import fit as train_cli
 from videoaug.gan import losses as L
 from videoaug.gan import sample as sample_cli
-from videoaug.gan import train_cli
 from videoaug.gan.checkpoint import latest_checkpoint, load_generator
 from videoaug.gan.config import FitConfig, config_from_dict, load_config
 from videoaug.gan.data import check_dataset, fit_clip
@@ -340,7 +340,8 @@ def _torchrun_cmd(out: Path, steps: int) -> list[str]:
         "--nproc_per_node",
         "2",
         "-m",
-        "videoaug.gan.train_cli",
+        "videoaug",
+        "fit",
         "--data",
         "moving-mnist",
         "--out",

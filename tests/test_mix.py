@@ -445,7 +445,7 @@ def test_bad_arguments_raise_clear_errors():
 
 # -- benchmark suite -----------------------------------------------------------------------------------------
 def test_bench_suite_quick_runs():
-    from videoaug._bench import mix as bench_mix
+    from videoaug.cli._bench import mix as bench_mix
 
     args = argparse.Namespace(device="cpu", repeats=1, batch=4, quick=True, json=None)
     records = bench_mix.run(args, torch.device("cpu"))

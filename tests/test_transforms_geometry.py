@@ -410,8 +410,8 @@ def test_generator_makes_draws_reproducible():
 # benchmark suite (not timed: checks the records only)
 # ----------------------------------------------------------------------------------------------------
 def test_bench_suite_quick(tmp_path, capsys):
-    from videoaug._bench import transforms as suite
-    from videoaug.bench import format_table
+    from videoaug.cli._bench import transforms as suite
+    from videoaug.cli.bench import format_table
 
     path = tmp_path / "bench.json"
     try:

@@ -15,13 +15,15 @@ Example:
 
 from typing import Any
 
-from . import functional, mix, transforms
+from . import _moved, functional, mix, transforms
 from .io import VideoReadError, make_grid, read_clip, write_gif, write_mp4
 from .mix import CutMix, MixUp, RandomMix, collate_with
 from .transforms import *  # noqa: F403
 from .transforms import __all__ as _transform_names
 
 __version__ = "0.1.0"
+
+_moved.install()  # old import paths of moved modules (videoaug.demo, videoaug.bench, ...) keep working
 
 __all__ = [
     *_transform_names,

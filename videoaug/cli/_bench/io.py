@@ -46,8 +46,9 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..bench import Record, time_round_robin
-from ..io import clip_indices, probe, read_clip
+from videoaug.io import clip_indices, probe, read_clip
+
+from . import Record, time_round_robin
 
 CLIP_FRAMES = 16
 IMPLS = (

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from videoaug.gan.config import FitConfig, config_from_dict, load_config
 
-__all__ = ["add_arguments", "run", "resolve_config"]
+__all__ = ["add_arguments", "run", "main", "resolve_config"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -182,21 +182,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m videoaug.gan.train_cli ...``: the same as ``videoaug fit ...``."""
-    parser = argparse.ArgumentParser(
-        prog="videoaug fit", description="train an RCGAN generator on your videos"
-    )
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except KeyboardInterrupt:
-        print("videoaug fit: interrupted", file=sys.stderr)
-        return 130
-    except (ValueError, TypeError, FileNotFoundError, RuntimeError) as exc:
-        print(f"videoaug fit: error: {exc}", file=sys.stderr)
-        return 2
+    """``videoaug fit ARGS`` in-process (``argv`` without the command name); returns the exit code."""
+    from videoaug.cli import main as cli_main
+
+    return cli_main(["fit", *(sys.argv[1:] if argv is None else argv)])
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m videoaug.cli.fit (or its old name)
     sys.exit(main())

@@ -1,23 +1,20 @@
-"""``videoaug bench``: measure videoaug against its baselines in one process.
+"""The measuring kit every ``videoaug bench`` suite shares: one :class:`Record` per measured implementation,
+round-robin timing, the table.
 
-Suites live in :mod:`videoaug._bench` (one module per suite: ``transforms``, ``mix``, ``io``, ``rcgan``). Each
-exposes ``run(args, device) -> list[Record]``. This module owns timing, the table and the JSON file, so every suite
-reports the same way: medians over repeats, clips per second, ratios to the baselines measured in the same run.
+Suites (one module each: ``transforms``, ``mix``, ``io``, ``rcgan``) expose ``run(args, device) -> list[Record]``
+and import this kit; :mod:`videoaug.cli.bench` imports the suites, so imports run one way.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import json
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 
-SUITES = ("transforms", "mix", "io", "rcgan")
+__all__ = ["Record", "sync", "time_call", "time_round_robin", "environment", "format_table"]
 
 
 @dataclass
@@ -89,42 +86,3 @@ def format_table(records: list[Record], baseline_impls: dict[str, list[str]] | N
                 f"{pipeline:<34} {r.impl:<30} {r.device:<6} {r.batch:>5} {r.clips_per_second:>10.1f}  {ratios}"
             )
     return "\n".join(lines)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed repeats per measurement (median reported)")
-    parser.add_argument("--batch", type=int, default=32, help="clips per batch for the batched pipelines")
-    parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (for tests)")
-    parser.add_argument("--json", metavar="PATH", help="write the records as JSON to PATH")
-    for suite in SUITES[1:]:
-        parser.add_argument(f"--{suite}", action="store_true", help=f"run the {suite} suite")
-    parser.add_argument("--all", action="store_true", help="run every suite")
-
-
-def selected_suites(args: argparse.Namespace) -> list[str]:
-    if args.all:
-        return list(SUITES)
-    chosen = [s for s in SUITES[1:] if getattr(args, s, False)]
-    return chosen or ["transforms", "mix"]
-
-
-def run(args: argparse.Namespace) -> int:
-    device = torch.device(args.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for but torch.cuda.is_available() is False")
-    env = environment()
-    print(f"videoaug bench on {device}: torch {env['torch']}, {env['threads']} threads"
-          + (f", {env['gpu']}" if "gpu" in env else ""))
-    records: list[Record] = []
-    for suite in selected_suites(args):
-        module = importlib.import_module(f"videoaug._bench.{suite}")
-        suite_records = module.run(args, device)
-        print(f"\n[{suite}]")
-        print(format_table(suite_records))
-        records.extend(suite_records)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"environment": env, "records": [asdict(r) for r in records]}, f, indent=2)
-        print(f"\nwrote {args.json}")
-    return 0

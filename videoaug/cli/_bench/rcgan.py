@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from ..bench import Record, time_call
+from . import Record, time_call
 
 
 def _timed(fn, n: int, repeats: int, device: torch.device, extra: dict) -> tuple[float, dict]:
@@ -51,21 +51,21 @@ PIPELINE = "rcgan {t}x1x{h}x{w} uint8"
 
 
 def _checkpoint(tmp: Path) -> tuple[Path, str]:
-    from ..gan.augment import resolve_checkpoint
+    from videoaug.gan.augment import resolve_checkpoint
 
     try:
         return resolve_checkpoint("moving_mnist"), "shipped moving_mnist"
     except FileNotFoundError:
-        from ..gan.checkpoint import save_generator
-        from ..gan.networks import Generator, GeneratorConfig
+        from videoaug.gan.checkpoint import save_generator
+        from videoaug.gan.networks import Generator, GeneratorConfig
 
         info = {"num_frames": 16, "steps": 0, "command": "videoaug bench --rcgan (untrained stand-in)"}
         return save_generator(tmp / "stand_in", Generator(GeneratorConfig()), info), "untrained stand-in"
 
 
 def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
-    from ..gan.augment import RCGANAugment, load_cached
-    from ..gan.evaluate import classical_pipeline
+    from videoaug.gan.augment import RCGANAugment, load_cached
+    from videoaug.gan.evaluate import classical_pipeline
 
     quick = bool(getattr(args, "quick", False))
     t, h, w = (8, 32, 32) if quick else (16, 64, 64)

@@ -33,8 +33,9 @@ from collections.abc import Callable
 import torch
 from torchvision.transforms import v2
 
-from .. import transforms as T
-from ..bench import Record, time_round_robin
+from videoaug import transforms as T
+
+from . import Record, time_round_robin
 
 MEAN = (0.45, 0.45, 0.45)
 STD = (0.225, 0.225, 0.225)

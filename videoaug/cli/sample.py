@@ -12,11 +12,12 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import torch
 
-__all__ = ["add_arguments", "run", "sample_grid", "load_inputs"]
+__all__ = ["add_arguments", "run", "main", "sample_grid", "load_inputs"]
 
 _VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".gif")
 
@@ -141,18 +142,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m videoaug.gan.sample ...``: the same as ``videoaug sample ...``."""
-    import sys
+    """``videoaug sample ARGS`` in-process (``argv`` without the command name); returns the exit code."""
+    from videoaug.cli import main as cli_main
 
-    parser = argparse.ArgumentParser(prog="videoaug sample", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except (ValueError, TypeError, FileNotFoundError, RuntimeError) as exc:
-        print(f"videoaug sample: error: {exc}", file=sys.stderr)
-        return 2
+    return cli_main(["sample", *(sys.argv[1:] if argv is None else argv)])
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":  # python -m videoaug.cli.sample (or its old name)
+    sys.exit(main())

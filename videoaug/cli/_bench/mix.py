@@ -1,8 +1,8 @@
 """Bench suite ``mix``: videoaug's MixUp / CutMix against torchvision v2's, alone and as the overhead they add on
 top of the standard video pipeline.
 
-Input: the bench batch of :mod:`videoaug._bench.transforms` -- B uint8 clips ``16 x 3 x 128 x 171`` (B from
-``--batch``, 32 by default) -- and its standard videoaug pipeline (:func:`~videoaug._bench.transforms.
+Input: the bench batch of :mod:`videoaug.cli._bench.transforms` -- B uint8 clips ``16 x 3 x 128 x 171`` (B from
+``--batch``, 32 by default) -- and its standard videoaug pipeline (:func:`~videoaug.cli._bench.transforms.
 videoaug_pipeline`: ``RandomResizedCrop(112, scale=(0.5, 1))``, flip, ``ColorJitter`` with p=0.8, ``ToDtype``,
 ``Normalize``), whose output is a float batch ``B x 16 x 3 x 112 x 112``. Rows (pipelines) and implementations,
 all timed in this process:
@@ -34,8 +34,9 @@ import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
-from ..bench import Record, time_round_robin
-from ..mix import CutMix, MixUp
+from videoaug.mix import CutMix, MixUp
+
+from . import Record, time_round_robin
 from .transforms import _sizes as _pipeline_sizes
 from .transforms import videoaug_pipeline
 

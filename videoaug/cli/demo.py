@@ -22,17 +22,18 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import torch
 from torchvision.transforms import v2
 
-from ._video import to_float
-from .bench import time_call
-from .io import write_gif
-from .mix import CutMix, MixUp
-from .transforms import (
+from videoaug._video import to_float
+from videoaug.cli._bench import time_call
+from videoaug.io import write_gif
+from videoaug.mix import CutMix, MixUp
+from videoaug.transforms import (
     ColorJitter,
     GaussianBlur,
     RandomAffine,
@@ -268,8 +269,8 @@ def rcgan_section(clips: torch.Tensor, labels: torch.Tensor, args: argparse.Name
     clips are not used: the generator is trained on Moving MNIST digits. Returns ``{"skipped": message}``
     without writing anything when the checkpoint is not found.
     """
-    from .datasets import MovingMNIST
-    from .gan import RCGANAugment
+    from videoaug.datasets import MovingMNIST
+    from videoaug.gan import RCGANAugment
 
     checkpoint = args.rcgan_checkpoint or "moving_mnist"
     augs = []
@@ -344,3 +345,14 @@ def run(args: argparse.Namespace) -> int:
             line += f"; throughput (clips/s) {rates} on {result['measured_on']}"
         print(line)
     return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``videoaug demo ARGS`` in-process (``argv`` without the command name); returns the exit code."""
+    from videoaug.cli import main as cli_main
+
+    return cli_main(["demo", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":  # python -m videoaug.cli.demo (or its old name)
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""``videoaug bench``: measure videoaug against its baselines in one process.
+
+Suites live in :mod:`videoaug.cli._bench` (one module per suite: ``transforms``, ``mix``, ``io``, ``rcgan``). Each
+exposes ``run(args, device) -> list[Record]``. The kit in ``_bench/__init__.py`` owns timing and the table and this
+module the JSON file, so every suite reports the same way: medians over repeats, clips per second, ratios to the
+baselines measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+
+import torch
+
+from videoaug.cli._bench import Record, environment, format_table, sync, time_call, time_round_robin
+from videoaug.cli._bench import io as _io_suite
+from videoaug.cli._bench import mix as _mix_suite
+from videoaug.cli._bench import rcgan as _rcgan_suite
+from videoaug.cli._bench import transforms as _transforms_suite
+
+__all__ = ["add_arguments", "run", "SUITES", "Record", "sync", "time_call", "time_round_robin", "environment",
+           "format_table"]
+
+# suite name -> its module; the first one runs by default, the others behind --NAME
+_SUITE_MODULES = {"transforms": _transforms_suite, "mix": _mix_suite, "io": _io_suite, "rcgan": _rcgan_suite}
+SUITES = tuple(_SUITE_MODULES)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed repeats per measurement (median reported)")
+    parser.add_argument("--batch", type=int, default=32, help="clips per batch for the batched pipelines")
+    parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (for tests)")
+    parser.add_argument("--json", metavar="PATH", help="write the records as JSON to PATH")
+    for suite in SUITES[1:]:
+        parser.add_argument(f"--{suite}", action="store_true", help=f"run the {suite} suite")
+    parser.add_argument("--all", action="store_true", help="run every suite")
+
+
+def selected_suites(args: argparse.Namespace) -> list[str]:
+    if args.all:
+        return list(SUITES)
+    chosen = [s for s in SUITES[1:] if getattr(args, s, False)]
+    return chosen or ["transforms", "mix"]
+
+
+def run(args: argparse.Namespace) -> int:
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda was asked for but torch.cuda.is_available() is False")
+    env = environment()
+    print(f"videoaug bench on {device}: torch {env['torch']}, {env['threads']} threads"
+          + (f", {env['gpu']}" if "gpu" in env else ""))
+    records: list[Record] = []
+    for suite in selected_suites(args):
+        suite_records = _SUITE_MODULES[suite].run(args, device)
+        print(f"\n[{suite}]")
+        print(format_table(suite_records))
+        records.extend(suite_records)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"environment": env, "records": [asdict(r) for r in records]}, f, indent=2)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``videoaug bench ARGS`` in-process (``argv`` without the command name); returns the exit code."""
+    from videoaug.cli import main as cli_main
+
+    return cli_main(["bench", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":  # python -m videoaug.cli.bench (or its old name)
+    sys.exit(main())
