@@ -10,10 +10,10 @@ import torch
 from torch.utils.data import DataLoader
 from videos import UCF_CLASSES, frame_ids, make_ucf_tree, truncate, write_video
 
-import videoaug.io as vio
 from videoaug.datasets import UCF101, VideoFolder, _common
 from videoaug.datasets._common import VideoIndex, resolve_inside
 from videoaug.io import VideoReadError, clip_indices
+from videoaug.io import _read as vio  # where read_clip looks probe up
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ import pytest
 import torch
 from videos import frame_ids, pattern, truncate, write_video
 
-from videoaug import _read_pyav
-from videoaug import io as vio
 from videoaug.io import VideoReadError, clip_indices, make_grid, probe, read_clip, write_gif, write_mp4
+from videoaug.io import _pyav as _read_pyav
+from videoaug.io import _read as vio  # the reading module: patch probe where read_clip looks it up
 
 BACKENDS = ["decord", "pyav"]
 
@@ -410,7 +410,7 @@ class TestWriting:
 def test_bench_suite_quick():
     import argparse
 
-    from videoaug._bench import io as bench_io
+    from videoaug.cli._bench import io as bench_io
 
     args = argparse.Namespace(quick=True, repeats=1, batch=4, device="cpu")
     records = bench_io.run(args, "cpu")

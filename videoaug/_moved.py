@@ -20,6 +20,7 @@ MOVED = {
     "videoaug.gan.train_cli": "videoaug.cli.fit",
     "videoaug.gan.sample": "videoaug.cli.sample",
     "videoaug.prepare": "videoaug.cli.prepare",
+    "videoaug._read_pyav": "videoaug.io._pyav",
 }
 
 
