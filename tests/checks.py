@@ -135,3 +135,130 @@ def check_transform(transform, *, B: int = 4, T: int = 4, C: int = 3, H: int = 1
                 torch.testing.assert_close(transform(video), video)
             finally:
                 transform.p = p
+
+
+# ----------------------------------------------------------------------------------------------------
+# masks and boxes (tv_tensors.Mask, tv_tensors.BoundingBoxes) moving with their clip
+# ----------------------------------------------------------------------------------------------------
+def _rects(B: int, T: int, H: int, W: int, moving: bool = True) -> torch.Tensor:
+    """``(B, T, 2, 4)`` XYXY integer rectangles of two objects per clip and frame: object 0 in the left half,
+    object 1 in the right half, placed differently in every clip and, with ``moving``, shifting over frames."""
+    out = torch.zeros(B, T, 2, 4)
+    for b in range(B):
+        for t in range(T):
+            d = t if moving else 0
+            h0, w0 = H // 3, W // 4
+            y0 = 2 + (3 * b) % max(1, H - h0 - 4)
+            x0 = 1 + (2 * b + d) % max(1, W // 2 - w0 - 1)
+            out[b, t, 0] = torch.tensor([x0, y0, x0 + w0, y0 + h0])
+            y1 = H - h0 - 2 - (2 * b + d) % max(1, H - h0 - 4)
+            x1 = W // 2 + 1 + (3 * b) % max(1, W // 2 - w0 - 2)
+            out[b, t, 1] = torch.tensor([x1, y1, x1 + w0, y1 + h0 // 2 + 2])
+    return out
+
+
+def make_painted(B: int = 4, T: int = 4, H: int = 32, W: int = 40, moving: bool = True):
+    """A float batch whose channel ``k`` paints object ``k + 1`` (value 1 on 0), its label mask ``(B, T, H, W)``
+    (0 background, 1 and 2 the objects) and the rectangles ``(B, T, 2, 4)`` it painted."""
+    rects = _rects(B, T, H, W, moving)
+    video = torch.zeros(B, T, 3, H, W)
+    mask = torch.zeros(B, T, H, W, dtype=torch.uint8)
+    for b in range(B):
+        for t in range(T):
+            for k in range(2):
+                x0, y0, x1, y1 = (int(v) for v in rects[b, t, k])
+                video[b, t, k, y0:y1, x0:x1] = 1.0
+                mask[b, t, y0:y1, x0:x1] = k + 1
+    return video, mask, rects
+
+
+def _outputs(out, n_masks: int):
+    video, rest = out[0], out[1:]
+    return video, rest[:n_masks], rest[n_masks:]
+
+
+def check_targets(transform, *, B: int = 4, T: int = 4, H: int = 32, W: int = 40, max_disagreement: float = 0.05,
+                  box_tolerance: float = 1.5, boxes: bool = True) -> None:
+    """The contract of a transform whose ``targets`` are ``"transformed"`` (geometric and temporal ones):
+
+    - a batch that paints its own objects keeps mask and paint aligned, clip by clip (each clip's objects sit
+      elsewhere, so a mask moved with another clip's parameters would disagree): the pixels where
+      ``paint > 0.5`` and ``mask == label`` disagree stay under ``max_disagreement`` of the frame;
+    - the mask keeps its dtype and its values (nearest neighbour, never interpolated), in every layout
+      (``(B, T, H, W)``, ``(B, T, 1, H, W)``, a clip's ``(T, H, W)`` and ``(T, 1, H, W)``, bool), and the
+      layouts agree with each other given the same parameters;
+    - a painted object stays framed by its moved box: a per-frame track ``(T, N, 4)`` per clip encloses the
+      object's painted pixels on each frame and is no larger than them by more than ``box_tolerance`` pixels
+      (corners move with the frame, so the envelope of a moved rectangle is the moved box; checked where the
+      box is not clamped to the frame); boxes ``(N, 4)``
+      that hold on every frame enclose the object on every frame; ``canvas_size`` is the output frame's; the
+      XYWH and CXCYWH formats give the XYXY result converted.
+    """
+    from torchvision.transforms.v2 import functional as tvf
+
+    from videoaug.transforms import box_track
+
+    video, mask, rects = make_painted(B, T, H, W)
+    tracks = [box_track(rects[b], format="XYXY", canvas_size=(H, W)) for b in range(B)]
+    union = torch.cat([rects[..., :2].amin(1), rects[..., 2:].amax(1)], -1)  # (B, 2, 4) over frames
+    still = [tv_tensors.BoundingBoxes(union[b], format="XYXY", canvas_size=(H, W)) for b in range(B)]
+    out_video, masks, out_boxes = _outputs(
+        transform(video, tv_tensors.Mask(mask), tv_tensors.Mask(mask.unsqueeze(2).long()), tracks, still), 2)
+    params = transform.last_params
+    m4, m5 = masks
+    assert isinstance(m4, tv_tensors.Mask) and isinstance(m5, tv_tensors.Mask)
+    assert m4.dtype == torch.uint8 and m5.dtype == torch.int64
+    assert m4.shape == (out_video.shape[0], out_video.shape[1], *out_video.shape[-2:])
+    torch.testing.assert_close(m5.squeeze(2), m4.long(), rtol=0, atol=0)
+    assert set(torch.unique(m4).tolist()) <= {0, 1, 2}, "mask values were interpolated"
+    oh, ow = out_video.shape[-2:]
+    for label in (1, 2):
+        paint = out_video[:, :, label - 1] > 0.5
+        wrong = (paint != (m4 == label)).float().mean(dim=(1, 2, 3))  # per clip
+        assert float(wrong.max()) <= max_disagreement, \
+            f"mask {label} and its paint disagree on {wrong.tolist()} of the pixels per clip"
+    # a clip's layouts: the same parameters give the same mask
+    for b in (0, B - 1):
+        row = {k: (v[b:b + 1] if isinstance(v, torch.Tensor) and v.ndim > 0 and v.shape[0] == B else v)
+               for k, v in params.items()}
+        one = transform.replay(video[b], tv_tensors.Mask(mask[b]), tv_tensors.Mask(mask[b, :, None] == 1),
+                               params=row)
+        assert one[1].ndim == 3 and one[2].ndim == 4 and one[2].dtype == torch.bool
+        torch.testing.assert_close(one[1], m4[b], rtol=0, atol=0)
+        torch.testing.assert_close(one[2][:, 0], m4[b] == 1, rtol=0, atol=0)
+    if not boxes:
+        return
+    tracks_out, still_out = out_boxes
+    for b in range(B):
+        track, box = tracks_out[b], still_out[b]
+        assert isinstance(track, tv_tensors.BoundingBoxes) and track.canvas_size == (oh, ow)
+        assert track.shape == (out_video.shape[1], 2, 4) and box.shape == (2, 4) and box.canvas_size == (oh, ow)
+        for t in range(out_video.shape[1]):
+            for k in range(2):
+                ys, xs = torch.nonzero(out_video[b, t, k] > 0.5, as_tuple=True)
+                if ys.numel() == 0:
+                    continue
+                painted = torch.tensor([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], dtype=torch.float64)
+                x0, y0, x1, y1 = track[t, k].double()
+                tol = box_tolerance
+                assert x0 <= painted[0] + tol and y0 <= painted[1] + tol and x1 >= painted[2] - tol \
+                    and y1 >= painted[3] - tol, f"clip {b} frame {t}: box {track[t, k].tolist()} does not " \
+                                                f"frame the paint {painted.tolist()}"
+                # tight where the box lies inside the frame (a clamped envelope is not the envelope of the
+                # visible part of a sheared or rotated object)
+                if x0 > 0 and y0 > 0 and x1 < ow and y1 < oh:
+                    assert (track[t, k].double() - painted).abs().max() <= tol, \
+                        f"clip {b} frame {t}: box {track[t, k].tolist()} is larger than the paint " \
+                        f"{painted.tolist()}"
+                bx0, by0, bx1, by1 = box[k].double()
+                assert bx0 <= painted[0] + tol and by0 <= painted[1] + tol and bx1 >= painted[2] - tol \
+                    and by1 >= painted[3] - tol, f"clip {b}: still box {box[k].tolist()} misses frame {t}"
+    # other formats: the XYXY result converted
+    for fmt in ("XYWH", "CXCYWH"):
+        conv = [tv_tensors.BoundingBoxes(tvf.convert_bounding_box_format(s, new_format=fmt), format=fmt,
+                                         canvas_size=(H, W)) for s in still]
+        res = transform.replay(video, conv, params=params)[1]
+        for b in range(B):
+            back = tvf.convert_bounding_box_format(res[b], new_format="XYXY")
+            torch.testing.assert_close(back.as_subclass(torch.Tensor), still_out[b].as_subclass(torch.Tensor),
+                                       atol=1e-4, rtol=0)

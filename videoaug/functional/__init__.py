@@ -3,10 +3,12 @@
 Each kernel's docstring points to the transform class that documents its semantics."""
 
 from ._auto import *  # noqa: F403
+from ._boxes import *  # noqa: F403
 from ._color import *  # noqa: F403
 from ._erase import *  # noqa: F403
 from ._fused import *  # noqa: F403
 from ._geometry import *  # noqa: F403
+from ._masks import *  # noqa: F403
 from ._misc import *  # noqa: F403
 from ._temporal import *  # noqa: F403
 from ._warp import *  # noqa: F403

@@ -17,11 +17,14 @@ from torchvision.transforms.v2 import InterpolationMode
 from torchvision.transforms.v2 import functional as tvf
 
 from .._video import check_batch, max_value
+from ._boxes import affine_box_map
 from ._geometry import affine
 
 __all__ = [
     "AUGMENT_OPS",
     "augment_ops",
+    "augment_mask",
+    "augment_box_maps",
     "adjust_sharpness",
     "posterize",
     "solarize",
@@ -106,12 +109,10 @@ def _luma(x: torch.Tensor) -> torch.Tensor:
 
 
 # -- geometric ops: one batched affine grid_sample -----------------------------------------------------------
-def _geometric(video: torch.Tensor, op: torch.Tensor, magnitude: torch.Tensor, interpolation: str,
-               fill: list[float] | None) -> torch.Tensor:
-    """Shear, translate or rotate each clip by its own op and magnitude with one call of the spatial affine
-    kernel (one ``grid_sample``), with the arguments torchvision's RandAugment hands to ``F.affine`` /
-    ``F.rotate``."""
-    h, w = video.shape[-2:]
+def _geometric_args(op: torch.Tensor, magnitude: torch.Tensor, h: int, w: int
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The ``(angle, translate, shear)`` per clip torchvision's RandAugment hands to ``F.affine`` /
+    ``F.rotate`` for shear, translate or rotate ops (zeros for the other ops)."""
     m = magnitude.double()
     zero = torch.zeros_like(m)
     shear_x, shear_y = op == _OP["ShearX"], op == _OP["ShearY"]
@@ -124,7 +125,38 @@ def _geometric(video: torch.Tensor, op: torch.Tensor, magnitude: torch.Tensor, i
     # shear followed by a shift of -tan(shear) * half the other side
     tx = torch.where(op == _OP["TranslateX"], torch.trunc(m), zero) - torch.where(shear_x, m * h * 0.5, zero)
     ty = torch.where(op == _OP["TranslateY"], torch.trunc(m), zero) - torch.where(shear_y, m * w * 0.5, zero)
-    return affine(video, angle, torch.stack([tx, ty], dim=1), 1.0, shear, interpolation, fill)
+    return angle, torch.stack([tx, ty], dim=1), shear
+
+
+def _geometric(video: torch.Tensor, op: torch.Tensor, magnitude: torch.Tensor, interpolation: str,
+               fill: list[float] | None) -> torch.Tensor:
+    """Shear, translate or rotate each clip by its own op and magnitude with one call of the spatial affine
+    kernel (one ``grid_sample``)."""
+    angle, translate, shear = _geometric_args(op, magnitude, *video.shape[-2:])
+    return affine(video, angle, translate, 1.0, shear, interpolation, fill)
+
+
+def augment_mask(mask: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor) -> torch.Tensor:
+    """Move a ``(B, T, K, H, W)`` mask as :func:`augment_ops` moves its clips: the geometric ops (shear,
+    translate, rotate) by nearest neighbour with 0 outside the frame; photometric ops leave it alone."""
+    out = mask
+    for k in range(ops.shape[1]):
+        op_k, mag_k = ops[:, k].to(mask.device), magnitudes[:, k].to(mask.device)
+        idx = torch.isin(op_k, torch.tensor(_GEOMETRIC, device=mask.device)).nonzero().flatten()
+        if idx.numel():
+            out = out.clone() if out is mask else out
+            out[idx] = _geometric(out[idx], op_k[idx], mag_k[idx], "nearest", None)
+    return out.clone() if out is mask else out
+
+
+def augment_box_maps(ops: torch.Tensor, magnitudes: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """``(B, 3, 3)`` maps taking each clip's input frame to its output under the op sequence of
+    :func:`augment_ops` (the geometric ops composed in order; photometric ops are the identity)."""
+    maps = torch.eye(3, dtype=torch.float64, device=ops.device).expand(ops.shape[0], 3, 3)
+    for k in range(ops.shape[1]):
+        angle, translate, shear = _geometric_args(ops[:, k], magnitudes[:, k].to(ops.device), height, width)
+        maps = affine_box_map(angle, translate, 1.0, shear, height, width) @ maps
+    return maps
 
 
 # -- photometric ops (each on (n, T, C, H, W) with a magnitude per clip)

@@ -9,11 +9,12 @@ from ._erase import *  # noqa: F403
 from ._fused import *  # noqa: F403
 from ._geometry import *  # noqa: F403
 from ._misc import *  # noqa: F403
+from ._targets import box_track
 from ._temporal import *  # noqa: F403
 from ._warp import *  # noqa: F403
 
 __all__ = [
-    "VideoTransform", "RandomVideoTransform",
+    "VideoTransform", "RandomVideoTransform", "box_track",
     *_geometry.__all__, *_color.__all__, *_erase.__all__, *_misc.__all__, *_temporal.__all__, *_auto.__all__,
     *_warp.__all__, *_fused.__all__,
 ]

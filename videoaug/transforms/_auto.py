@@ -15,8 +15,17 @@ from typing import Any
 import torch
 from torchvision.transforms.v2 import InterpolationMode
 
-from ..functional._auto import AUGMENT_OPS, FillType, augment_ops, check_fill, interpolation_name
+from ..functional._auto import (
+    AUGMENT_OPS,
+    FillType,
+    augment_box_maps,
+    augment_mask,
+    augment_ops,
+    check_fill,
+    interpolation_name,
+)
 from ._base import RandomVideoTransform, VideoShape
+from ._targets import Targets
 
 __all__ = ["VideoRandAugment", "VideoTrivialAugment"]
 
@@ -78,6 +87,7 @@ class _AugmentPolicy(RandomVideoTransform):
     """Shared arguments, sign drawing and application of the two policies."""
 
     _SPACE: _Table
+    targets = "transformed"  # masks and boxes follow the geometric ops (nearest neighbour for masks)
 
     def __init__(self, num_magnitude_bins: int, interpolation: str | InterpolationMode, fill: FillType,
                  stats: str, p: float, generator: torch.Generator | None) -> None:
@@ -107,6 +117,13 @@ class _AugmentPolicy(RandomVideoTransform):
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return augment_ops(video, params["ops"], params["magnitudes"], interpolation=self.interpolation,
                            fill=self.fill, stats=self.stats)
+
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return augment_mask(mask, params["ops"], params["magnitudes"])
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        maps = augment_box_maps(params["ops"], params["magnitudes"], shape.height, shape.width)
+        return maps, (shape.height, shape.width)
 
 
 class VideoRandAugment(_AugmentPolicy):

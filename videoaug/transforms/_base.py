@@ -11,18 +11,27 @@ a clip that is not augmented gets its transform's identity parameters, so a kern
 
     params = t.make_params([video])          # or t.last_params after a call
     t.replay(video, params=params)           # same output as the call that drew them
+
+Masks (``tv_tensors.Mask``) and boxes (``tv_tensors.BoundingBoxes``) given with the video get the same
+parameters (layouts in :mod:`videoaug.transforms._targets`). A class says how they follow through
+:attr:`VideoTransform.targets`: ``"unchanged"`` (photometric and erasing transforms: no pixel moves, the same
+objects come back), ``"transformed"`` (geometric and temporal transforms implement :meth:`~VideoTransform.apply_mask`
+and :meth:`~VideoTransform.box_maps` or :meth:`~VideoTransform.apply_boxes`), or ``"unsupported"`` (the default:
+a mask or box raises ``TypeError`` rather than coming back silently unaligned).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
 from .._video import as_batch, check_video
+from ..functional._boxes import warp_boxes
+from ._targets import Targets, boxes_as_xyxy, collect_targets, mask_as_batch, restore_boxes
 
 __all__ = ["VideoShape", "VideoTransform", "RandomVideoTransform"]
 
@@ -41,9 +50,15 @@ class VideoShape:
 
 
 def _find_video(flat_inputs: list[Any]) -> torch.Tensor:
+    """The ``tv_tensors.Video`` among the inputs, else the first plain tensor (v2's rule for images)."""
+    plain = None
     for inpt in flat_inputs:
-        if isinstance(inpt, torch.Tensor):
+        if isinstance(inpt, tv_tensors.Video):
             return inpt
+        if plain is None and isinstance(inpt, torch.Tensor) and not isinstance(inpt, tv_tensors.TVTensor):
+            plain = inpt
+    if plain is not None:
+        return plain
     raise TypeError("expected a video tensor (T, C, H, W) or (B, T, C, H, W) among the inputs, found none")
 
 
@@ -52,19 +67,25 @@ class VideoTransform(v2.Transform):
 
     # Videos are transformed; a plain tensor only when no Video is present and it is the first one (v2's rule), so
     # in ``(video, label)`` the label always passes through.
+    # Masks and boxes are tensors too, so they reach :meth:`transform`, which routes them by :attr:`targets`.
     _transformed_types = (tv_tensors.Video, torch.Tensor)
+
+    #: How masks and boxes follow: ``"unsupported"``, ``"unchanged"`` or ``"transformed"`` (module docstring).
+    targets: ClassVar[str] = "unsupported"
 
     def __init__(self) -> None:
         super().__init__()
         self._replay_params: dict[str, Any] | None = None
+        self._targets: Targets | None = None
         self.last_params: dict[str, Any] | None = None
 
     # -- v2 hooks -------------------------------------------------------------------------------------------------
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
-        if self._replay_params is not None:
-            return self._replay_params
         video = _find_video(flat_inputs)
         check_video(video)
+        self._targets = collect_targets(flat_inputs, video)
+        if self._replay_params is not None:
+            return self._replay_params
         b = video.shape[0] if video.ndim == 5 else 1
         t, c, h, w = video.shape[-4:]
         shape = VideoShape(b, t, c, h, w, video.dtype, video.device)
@@ -75,8 +96,24 @@ class VideoTransform(v2.Transform):
         return params
 
     def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
+        if isinstance(inpt, (tv_tensors.Mask, tv_tensors.BoundingBoxes)):
+            return self._transform_target(inpt, params)
         batch, restore = as_batch(inpt)
         return restore(self.apply(batch, params))
+
+    def _transform_target(self, inpt: tv_tensors.Mask | tv_tensors.BoundingBoxes, params: dict[str, Any]) -> Any:
+        if self.targets == "unchanged":
+            return inpt
+        kind = "masks (tv_tensors.Mask)" if isinstance(inpt, tv_tensors.Mask) else "boxes (tv_tensors.BoundingBoxes)"
+        if self.targets != "transformed":
+            raise TypeError(f"{type(self).__name__}: {kind} are not supported by this transform; "
+                            "give it the video alone")
+        t = self._call_targets()
+        if isinstance(inpt, tv_tensors.Mask):
+            mask, restore = mask_as_batch(inpt, t)
+            return restore(self.apply_mask(mask, params))
+        out, canvas = self.apply_boxes(boxes_as_xyxy(inpt), t.box_clip[id(inpt)], params, per_frame=inpt.ndim == 3)
+        return restore_boxes(out, inpt, canvas)
 
     # -- what subclasses implement --------------------------------------------------------------------------------
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
@@ -86,6 +123,35 @@ class VideoTransform(v2.Transform):
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         """Apply the functional kernel to a plain batch ``(B, T, C, H, W)`` with explicit ``params``."""
         raise NotImplementedError
+
+    def _call_targets(self) -> Targets:
+        if self._targets is None:  # make_params sets it in the same call; transform() alone has no video
+            raise RuntimeError(f"{type(self).__name__}: masks and boxes need the video in the same call")
+        return self._targets
+
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        """Move a plain mask batch ``(B, T, K, H, W)`` as :meth:`apply` moves the video: same parameters,
+        nearest neighbour, dtype kept. Implemented by the ``targets = "transformed"`` classes."""
+        raise NotImplementedError
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        """The map of each clip's input frame onto its output frame, ``(B, 3, 3)`` (or ``(B, T, 3, 3)``, one per
+        frame), in continuous pixel coordinates (:mod:`videoaug.functional._boxes`), and the output
+        ``(height, width)``; ``shape`` is the input's layout. Spatial classes implement it; :meth:`apply_boxes`
+        uses it."""
+        raise NotImplementedError
+
+    def apply_boxes(self, boxes: torch.Tensor, clip: int, params: dict[str, Any], per_frame: bool
+                    ) -> tuple[torch.Tensor, tuple[int, int]]:
+        """Move clip ``clip``'s ``XYXY`` boxes ``(F, N, 4)`` (``F = T`` for a track, ``per_frame``; 1 for boxes
+        on every frame); returns the boxes ``(F', N, 4)``, clamped to the output canvas, and that canvas
+        ``(height, width)``."""
+        t = self._call_targets()
+        if "box_maps" not in t.cache:  # once per call, shared by the clips of a batch
+            t.cache["box_maps"] = self.box_maps(params, t)
+        maps, canvas = t.cache["box_maps"]
+        m = maps[clip]
+        return warp_boxes(boxes, m if m.ndim == 3 else m.unsqueeze(0), canvas), canvas
 
     # -- replay ---------------------------------------------------------------------------------------------------
     def replay(self, *inputs: Any, params: dict[str, Any]) -> Any:
@@ -99,6 +165,7 @@ class VideoTransform(v2.Transform):
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["last_params"] = None
+        state["_targets"] = None
         return state
 
 

@@ -98,6 +98,8 @@ class ColorJitter(RandomVideoTransform):
         torch.Size([2, 8, 3, 32, 32])
     """
 
+    targets = "unchanged"  # masks and boxes come back as they are: no pixel moves
+
     def __init__(
         self,
         brightness: float | Sequence[float] | None = None,
@@ -171,6 +173,8 @@ class RandomGrayscale(RandomVideoTransform):
         True
     """
 
+    targets = "unchanged"  # masks and boxes come back as they are: no pixel moves
+
     def __init__(self, p: float = 0.1, generator: torch.Generator | None = None) -> None:
         super().__init__(p=p, generator=generator)
 
@@ -190,6 +194,8 @@ class Grayscale(VideoTransform):
     Shape:
         ``(..., T, C, H, W)`` in, ``(..., T, num_output_channels, H, W)`` out.
     """
+
+    targets = "unchanged"  # masks and boxes come back as they are: no pixel moves
 
     def __init__(self, num_output_channels: int = 1) -> None:
         super().__init__()

@@ -55,6 +55,8 @@ class RandomTubeErasing(RandomVideoTransform):
         torch.Size([2, 8, 3, 32, 32])
     """
 
+    targets = "unchanged"  # an occluded object is still there: masks and boxes come back as they are
+
     def __init__(
         self,
         scale: Sequence[float] = (0.02, 0.33),

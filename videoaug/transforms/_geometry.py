@@ -10,6 +10,12 @@ where the semantics differ it is said in the class docstring. The differences th
   silently); use ``RandomCrop(pad_if_needed=True)`` to pad;
 - ``fill`` is a number or one number per channel, in the input's value range (255 is white for uint8, 1.0 for
   float), as torchvision's tensor kernels read it.
+
+Masks and boxes (``tv_tensors.Mask``, ``tv_tensors.BoundingBoxes``, layouts in
+:mod:`videoaug.transforms._targets`) given with the video get each clip's parameters: masks by nearest
+neighbour (values never interpolated, dtype kept) with 0 where the frame had no pixel (pads, warps; ``fill`` is
+the video's only, where torchvision would use it for masks too), boxes as the enclosing box of their moved
+corners clamped to the output frame, with ``canvas_size`` updated, as torchvision's box kernels do.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ import torch
 from torchvision.transforms import InterpolationMode
 
 from .. import functional as F
+from ..functional._boxes import affine_box_map, hflip_matrix, perspective_box_map, translate_scale_matrix
 from ._base import RandomVideoTransform, VideoShape, VideoTransform
+from ._targets import Targets
 
 __all__ = [
     "RandomResizedCrop",
@@ -110,6 +118,8 @@ class RandomResizedCrop(RandomVideoTransform):
         torch.Size([4, 16, 3, 112, 112])
     """
 
+    targets = "transformed"
+
     def __init__(
         self,
         size: Size,
@@ -170,6 +180,15 @@ class RandomResizedCrop(RandomVideoTransform):
         return F.resized_crop(video, params["top"], params["left"], params["height"], params["width"],
                               self.size, antialias=self.antialias)
 
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.resized_crop_mask(mask, params["top"], params["left"], params["height"], params["width"],
+                                   self.size)
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        h, w = params["height"].double(), params["width"].double()
+        m = translate_scale_matrix(-params["left"], -params["top"], self.size[1] / w, self.size[0] / h)
+        return m, self.size
+
 
 def _padding4(padding: int | Sequence[int] | None) -> tuple[int, int, int, int]:
     """torchvision's padding forms -> (left, top, right, bottom)."""
@@ -208,6 +227,8 @@ class RandomCrop(RandomVideoTransform):
     Shape:
         ``(..., T, C, H, W)`` -> ``(..., T, C, *size)``.
     """
+
+    targets = "transformed"
 
     def __init__(
         self,
@@ -264,6 +285,18 @@ class RandomCrop(RandomVideoTransform):
             video = F.pad(video, pad, fill=self.fill, padding_mode=self.padding_mode)
         return F.crop(video, params["top"], params["left"], *self.size)
 
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        pad = self._full_padding(mask.shape[-2], mask.shape[-1])
+        if any(pad):
+            mask = F.pad(mask, pad, fill=0, padding_mode=self.padding_mode)
+        return F.crop(mask, params["top"], params["left"], *self.size)
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        # padding moves the frame's origin by (left, top); a reflected or repeated border makes copies of what
+        # is near it, but a box keeps framing its object, so every padding mode moves boxes alike
+        left, top, _, _ = self._full_padding(shape.height, shape.width)
+        return translate_scale_matrix(left - params["left"], top - params["top"]), self.size
+
 
 class CenterCrop(VideoTransform):
     """Crop the central ``size`` box of every frame (torchvision's rounding of the offset).
@@ -281,8 +314,19 @@ class CenterCrop(VideoTransform):
         super().__init__()
         self.size = _size_pair(size)
 
+    targets = "transformed"
+
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.center_crop(video, self.size)
+
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.center_crop(mask, self.size)
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        (h, w), (ch, cw) = (shape.height, shape.width), self.size
+        top, left = int(round((h - ch) / 2.0)), int(round((w - cw) / 2.0))
+        shift = torch.full((shape.batch,), 1.0, dtype=torch.float64)
+        return translate_scale_matrix(-left * shift, -top * shift), self.size
 
 
 class Resize(VideoTransform):
@@ -315,8 +359,19 @@ class Resize(VideoTransform):
         self.max_size = max_size
         self.antialias = bool(antialias)
 
+    targets = "transformed"
+
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.resize(video, self.size, antialias=self.antialias, max_size=self.max_size)
+
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.resize_mask(mask, self.size, max_size=self.max_size)
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        h, w = shape.height, shape.width
+        size = (F.output_size_short_side(h, w, self.size, self.max_size) if isinstance(self.size, int)
+                else self.size)
+        return _scale_maps(shape.batch, h, w, size), size
 
 
 class RandomShortSideScale(RandomVideoTransform):
@@ -337,6 +392,8 @@ class RandomShortSideScale(RandomVideoTransform):
     Shape:
         ``(..., T, C, H, W)`` -> ``(..., T, C, H', W')`` with ``min(H', W')`` the drawn size.
     """
+
+    targets = "transformed"
 
     def __init__(self, min_size: int, max_size: int, interpolation: InterpolationMode | str = "bilinear",
                  antialias: bool = True, p: float = 1.0, generator: torch.Generator | None = None) -> None:
@@ -363,6 +420,14 @@ class RandomShortSideScale(RandomVideoTransform):
             return video.clone()
         return F.resize(video, size, antialias=self.antialias)
 
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.resize_mask(mask, int(params["short_side"][0]))
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        h, w = shape.height, shape.width
+        size = F.output_size_short_side(h, w, int(params["short_side"][0]))
+        return _scale_maps(shape.batch, h, w, size), size
+
 
 class RandomHorizontalFlip(RandomVideoTransform):
     """Mirror each clip left-right with probability ``p``, drawn per clip.
@@ -375,6 +440,8 @@ class RandomHorizontalFlip(RandomVideoTransform):
         same in and out.
     """
 
+    targets = "transformed"
+
     def __init__(self, p: float = 0.5, generator: torch.Generator | None = None) -> None:
         super().__init__(p=p, generator=generator)
 
@@ -383,6 +450,12 @@ class RandomHorizontalFlip(RandomVideoTransform):
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.hflip(video, params["flip"])
+
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.hflip(mask, params["flip"])
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        return hflip_matrix(params["flip"], shape.width), (shape.height, shape.width)
 
 
 class RandomRotation(RandomVideoTransform):
@@ -404,6 +477,8 @@ class RandomRotation(RandomVideoTransform):
         same in and out.
     """
 
+    targets = "transformed"
+
     def __init__(self, degrees: float | Sequence[float], interpolation: InterpolationMode | str = "nearest",
                  expand: bool = False, center: Sequence[float] | None = None, fill: Fill = 0,
                  p: float = 1.0, generator: torch.Generator | None = None) -> None:
@@ -421,6 +496,15 @@ class RandomRotation(RandomVideoTransform):
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.rotate(video, params["angle"], self.interpolation, self.fill, self.center)
+
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.rotate(mask, params["angle"], "nearest", None, self.center)
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        angle = -params["angle"].double()  # as F.rotate hands it to the affine matrix
+        zeros = torch.zeros(angle.shape[0], 2, dtype=torch.float64, device=angle.device)
+        m = affine_box_map(angle, zeros, 1.0, zeros, shape.height, shape.width, self.center)
+        return m, (shape.height, shape.width)
 
 
 class RandomAffine(RandomVideoTransform):
@@ -444,6 +528,8 @@ class RandomAffine(RandomVideoTransform):
     Shape:
         same in and out.
     """
+
+    targets = "transformed"
 
     def __init__(
         self,
@@ -510,6 +596,15 @@ class RandomAffine(RandomVideoTransform):
         return F.affine(video, params["angle"], params["translate"], params["scale"], params["shear"],
                         self.interpolation, self.fill, self.center)
 
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.affine(mask, params["angle"], params["translate"], params["scale"], params["shear"],
+                        "nearest", None, self.center)
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        m = affine_box_map(params["angle"], params["translate"], params["scale"], params["shear"],
+                           shape.height, shape.width, self.center)
+        return m, (shape.height, shape.width)
+
 
 class RandomPerspective(RandomVideoTransform):
     """Random perspective warp per clip: each corner moves inwards by up to ``distortion_scale`` of half the
@@ -525,6 +620,8 @@ class RandomPerspective(RandomVideoTransform):
     Shape:
         same in and out.
     """
+
+    targets = "transformed"
 
     def __init__(self, distortion_scale: float = 0.5, p: float = 0.5,
                  interpolation: InterpolationMode | str = "bilinear", fill: Fill = 0,
@@ -551,3 +648,15 @@ class RandomPerspective(RandomVideoTransform):
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.perspective(video, params["startpoints"], params["endpoints"], self.interpolation, self.fill)
+
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.perspective(mask, params["startpoints"], params["endpoints"], "nearest", None)
+
+    def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
+        return perspective_box_map(params["startpoints"], params["endpoints"]), (shape.height, shape.width)
+
+
+def _scale_maps(batch: int, h: int, w: int, size: tuple[int, int]) -> torch.Tensor:
+    """``(B, 3, 3)`` maps of a resize from ``h x w`` to ``size`` (torchvision's box ratios)."""
+    zero = torch.zeros(batch, dtype=torch.float64)
+    return translate_scale_matrix(zero, zero, size[1] / w, size[0] / h)

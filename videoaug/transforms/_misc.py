@@ -42,6 +42,8 @@ class GaussianBlur(RandomVideoTransform):
         torch.Size([2, 4, 3, 16, 16])
     """
 
+    targets = "unchanged"  # masks and boxes come back as they are: no pixel moves
+
     def __init__(
         self,
         kernel_size: int | Sequence[int],
@@ -84,6 +86,8 @@ class Normalize(VideoTransform):
         float clip ``(T, C, H, W)`` or batch ``(B, T, C, H, W)``; same out.
     """
 
+    targets = "unchanged"  # masks and boxes come back as they are: no pixel moves
+
     def __init__(
         self, mean: float | Sequence[float], std: float | Sequence[float], inplace: bool = False
     ) -> None:
@@ -113,6 +117,8 @@ class ToDtype(VideoTransform):
         clip or batch; same shape out, dtype ``dtype``.
     """
 
+    targets = "unchanged"  # masks and boxes come back as they are: no pixel moves
+
     def __init__(self, dtype: torch.dtype = torch.float32, scale: bool = False) -> None:
         super().__init__()
         if not isinstance(dtype, torch.dtype) or (dtype != torch.uint8 and not dtype.is_floating_point):
@@ -136,6 +142,8 @@ class ToCTHW(VideoTransform):
     Shape:
         ``(T, C, H, W)`` -> ``(C, T, H, W)``; ``(B, T, C, H, W)`` -> ``(B, C, T, H, W)``.
     """
+
+    targets = "unchanged"  # masks and boxes keep their own layout; the permutation is the model's
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.to_cthw(video)

@@ -19,6 +19,10 @@ Which of these can change a label (use them only where the label does not depend
   holds for what is shown); it never reorders or re-times frames.
 - :class:`UniformTemporalSubsample` -- deterministic; it changes the effective frame rate, which is harmless
   as long as training and evaluation use the same one.
+
+Masks and box tracks given with the video (layouts in :mod:`videoaug.transforms._targets`) get the same frames:
+a per-frame mask ``(T, ...)`` and a ``(T, N, 4)`` track are gathered with the clip's indices; boxes ``(N, 4)``
+that hold on every frame come back unchanged.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 
 import torch
 
+from ..functional._masks import gather_frames
 from ..functional._temporal import (
     frame_drop_indices,
     reverse_indices,
@@ -53,7 +58,23 @@ def _positive_int(value: Any, name: str) -> int:
     return value
 
 
-class _GatherTransform(RandomVideoTransform):
+class _FrameTargets:
+    """Masks and box tracks take the frames ``params["indices"]`` (``(B, T_out)``) picks from the video."""
+
+    targets = "transformed"
+
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return gather_frames(mask, params["indices"])
+
+    def apply_boxes(self, boxes: torch.Tensor, clip: int, params: dict[str, Any], per_frame: bool
+                    ) -> tuple[torch.Tensor, tuple[int, int]]:
+        t = self._call_targets()
+        if per_frame:
+            boxes = boxes[params["indices"][clip].to(boxes.device)]
+        return boxes, (t.height, t.width)
+
+
+class _GatherTransform(_FrameTargets, RandomVideoTransform):
     """Applies ``params["indices"]`` (``(B, T_out)``) with one gather."""
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
@@ -94,7 +115,7 @@ class TemporalRandomCrop(_GatherTransform):
         return {"indices": temporal_crop_indices(start, self.size)}
 
 
-class UniformTemporalSubsample(VideoTransform):
+class UniformTemporalSubsample(_FrameTargets, VideoTransform):
     """Keep ``num_samples`` evenly spaced frames (pytorchvideo's rule, deterministic).
 
     Frame indices are ``linspace(0, T - 1, num_samples)`` truncated to integers, so the first and last frames
