@@ -44,7 +44,7 @@ from torchvision.transforms import v2
 
 import videoaug.transforms as VT
 from videoaug.classifier import ReferenceClassifier
-from videoaug.datasets.moving_mnist import MovingMNIST
+from videoaug.datasets.moving_mnist import MovingMNIST, first_per_class
 from videoaug.mix import CutMix, MixUp, RandomMix
 
 SETTINGS = {
@@ -111,20 +111,13 @@ def _stack(ds: MovingMNIST, indices: Sequence[int]) -> tuple[torch.Tensor, torch
 def few_shot_subset(n: int, seed: int, args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor]:
     """The first ``n`` clips of each class of the training stream of this seed: uint8 ``(10 n, T, 1, S, S)``.
 
-    The subsets are nested: the clips for ``n = 10`` are among those for ``n = 50`` of the same seed.
+    The subsets are nested: the clips for ``n = 10`` are among those for ``n = 50`` of the same seed. ``videoaug
+    fit --set data.per_class=n --set data.num_samples=<1000 n> --set data.seed=<1000 + seed>`` trains a generator
+    on exactly these clips (the "same data" protocol).
     """
     ds = MovingMNIST(100 * n * NUM_CLASSES, split="train", num_frames=args.frames, size=args.size,
                      seed=1000 + seed)
-    chosen: list[int] = []
-    counts = [0] * NUM_CLASSES
-    for i in range(len(ds)):
-        label = ds.info(i)["label"]
-        if counts[label] < n:
-            counts[label] += 1
-            chosen.append(i)
-            if len(chosen) == n * NUM_CLASSES:
-                return _stack(ds, chosen)
-    raise RuntimeError(f"could not find {n} clips of every class among {len(ds)}: counts {counts}")
+    return _stack(ds, first_per_class(ds, n))
 
 
 def test_set(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor]:

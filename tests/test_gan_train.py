@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import math
 import os
@@ -423,3 +424,70 @@ def test_every_model_field_the_generator_knows_reaches_it():
 
     shared = {f.name for f in dataclasses.fields(ModelConfig)} & {f.name for f in dataclasses.fields(GeneratorConfig)}
     assert {"width", "hidden", "z_dim", "max_shift", "max_warp", "max_gain", "padding_mode"} <= shared
+
+
+def test_teach_objective_trains_the_student_and_resumes_exactly(tmp_path):
+    teach = {"teach": 0.5, "teach_width": 2, "teach_warmup": 2}
+    cfg = tiny_cfg(steps=6)
+    cfg.loss = dataclasses.replace(cfg.loss, **teach)
+    trainer = Trainer(cfg, tmp_path / "unbroken", progress=False)
+    student0 = {k: v.clone() for k, v in trainer.teach.student.state_dict().items()}
+    trainer.run()
+    records = [json.loads(line) for line in (tmp_path / "unbroken" / "metrics.jsonl").read_text().splitlines()]
+    assert all("teach_student" in r for r in records)  # the student trains from the first step
+    assert ["g_teach" in r for r in records] == [False, False, True, True, True, True]  # after the warm-up
+    moved = [k for k, v in trainer.teach.student.state_dict().items() if not torch.equal(v, student0[k])]
+    assert moved, "the student did not train"
+    state = _weights(tmp_path / "unbroken")
+    assert any(k.startswith("teach_student/") for k in state) and any(k.startswith("opt_teach/") for k in state)
+    # stopped at step 3 and resumed: the same weights as the unbroken run, student and teacher included
+    short = tiny_cfg(steps=3)
+    short.loss = dataclasses.replace(short.loss, **teach)
+    Trainer(short, tmp_path / "broken", progress=False).run()
+    cfg2 = tiny_cfg(steps=6)
+    cfg2.loss = dataclasses.replace(cfg2.loss, **teach)
+    Trainer(cfg2, tmp_path / "broken", resume=True, progress=False).run()
+    a, b = state, _weights(tmp_path / "broken")
+    assert [k for k in a if not k.startswith("rng/cuda") and not torch.equal(a[k], b[k])] == []
+
+
+def test_teach_generator_loss_rewards_clips_the_student_gets_wrong():
+    from videoaug.gan.teach import TeachObjective
+
+    teach = TeachObjective(1, 3, width=2, lr=1e-3, ema=0.5, device=torch.device("cpu"))
+    fake = torch.rand(4, 4, 1, 16, 16, requires_grad=True)
+    y = torch.tensor([0, 1, 2, 0])
+    loss, logs = teach.generator_loss(fake, y)
+    assert torch.isclose(loss, torch.tensor(logs["teach_teacher_ce"] - logs["teach_student_ce"]), atol=1e-5)
+    loss.backward()
+    assert fake.grad is not None and fake.grad.abs().sum() > 0
+    assert all(p.grad is None for p in teach.student.parameters())  # the generator's term trains no classifier
+    before_t = [p.clone() for p in teach.teacher.parameters()]
+    before_s = [p.clone() for p in teach.student.parameters()]
+    teach.student_step(torch.rand(4, 4, 1, 16, 16), fake, y)
+    for pt, ps, t0, s0 in zip(teach.teacher.parameters(), teach.student.parameters(), before_t, before_s,
+                              strict=True):
+        # EMA with decay 0.5: teacher = (old teacher + new student) / 2, and the teacher started as the student
+        torch.testing.assert_close(pt, 0.5 * t0 + 0.5 * ps)
+    assert any(not torch.equal(ps, s0) for ps, s0 in zip(teach.student.parameters(), before_s, strict=True))
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        TeachObjective(1, 1, width=2, lr=1e-3, ema=0.5, device=torch.device("cpu"))
+
+
+def test_per_class_trains_on_exactly_the_ablations_few_shot_clips(tmp_path):
+    from videoaug.datasets.moving_mnist import MovingMNIST, first_per_class
+
+    cfg = tiny_cfg(steps=1)
+    cfg.data = dataclasses.replace(cfg.data, num_samples=200, per_class=2, seed=1003, digit_source="uci")
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
+    ds = trainer.pairs.dataset
+    assert len(ds) == 20 and sorted(ds.targets) == sorted(list(range(10)) * 2)
+    reference = MovingMNIST(200, num_frames=4, size=16, seed=1003, digit_source="uci")
+    for j, i in enumerate(first_per_class(reference, 2)):
+        clip, label = ds[j]
+        ref_clip, ref_label = reference[i]
+        assert label == ref_label and torch.equal(clip, ref_clip)
+    with pytest.raises(ValueError, match="data.per_class"):
+        bad = tiny_cfg()
+        bad.data = dataclasses.replace(bad.data, kind="folder", path="x", per_class=2)
+        bad.validate()

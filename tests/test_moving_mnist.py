@@ -226,3 +226,34 @@ def test_dataloader_with_workers_matches_direct_access():
     clips, labels = next(iter(loader))
     assert clips.shape == (4, 4, 1, 64, 64)
     assert torch.equal(clips[2], ds[2][0]) and int(labels[2]) == ds[2][1]
+
+
+@pytest.mark.parametrize("source", ["uci", "glyphs"])
+def test_every_class_has_digit_images_in_both_splits(source):
+    from videoaug.datasets.moving_mnist import _digit_bank
+
+    train_images, train_labels = _digit_bank(source, "train", 28)
+    test_images, test_labels = _digit_bank(source, "test", 28)
+    assert set(train_labels.tolist()) == set(range(10))
+    assert set(test_labels.tolist()) == set(range(10))
+    # the pools are disjoint: no test image is also a train image
+    flat_train = {bytes(im.flatten().tolist()) for im in train_images}
+    assert not any(bytes(im.flatten().tolist()) in flat_train for im in test_images)
+
+
+def test_first_per_class_picks_the_first_n_of_each_class_in_order():
+    from videoaug.datasets.moving_mnist import first_per_class
+
+    ds = MovingMNIST(300, seed=5)
+    picked = first_per_class(ds, 3)
+    labels = [ds.info(i)["label"] for i in picked]
+    assert sorted(labels) == sorted(list(range(10)) * 3)
+    assert picked == sorted(picked)
+    for c in range(10):  # the first three of class c, none skipped
+        expected = [i for i in range(len(ds)) if ds.info(i)["label"] == c][:3]
+        assert [i for i, lab in zip(picked, labels, strict=True) if lab == c] == expected
+    assert set(first_per_class(ds, 2)) <= set(picked)  # nested
+    with pytest.raises(ValueError, match="fewer than"):
+        first_per_class(MovingMNIST(20, seed=5), 5)
+    with pytest.raises(ValueError, match="positive int"):
+        first_per_class(ds, 0)

@@ -49,7 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-__all__ = ["MovingMNIST", "DIRECTION_NAMES"]
+__all__ = ["MovingMNIST", "DIRECTION_NAMES", "first_per_class"]
 
 _DATA_FILE = Path(__file__).with_name("_data") / "uci_digits.npz"
 _CANVAS = 64  # reference canvas of Srivastava et al.
@@ -265,6 +265,34 @@ class MovingMNIST(Dataset):
 
 
 # ---------------------------------------------------------------------- digit images
+def first_per_class(dataset: MovingMNIST, n: int) -> list[int]:
+    """Indices of the first ``n`` clips of each class of ``dataset``, in index order: a few-shot subset.
+
+    Labels come from the generating parameters (nothing is rendered). The subsets are nested: those for ``n``
+    are among those for any larger ``n`` of the same dataset. The ablation's classifier and ``videoaug fit``
+    with ``data.per_class`` pick their training clips with this, so both see exactly the same clips.
+
+    Raises:
+        ValueError: ``n`` is not positive, or the dataset has fewer than ``n`` clips of some class.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"first_per_class: n must be a positive int, got {n!r}")
+    num_classes = len(dataset.classes)
+    chosen: list[int] = []
+    counts = [0] * num_classes
+    for i in range(len(dataset)):
+        label = dataset.info(i)["label"]
+        if counts[label] < n:
+            counts[label] += 1
+            chosen.append(i)
+            if len(chosen) == n * num_classes:
+                return chosen
+    raise ValueError(
+        f"first_per_class: {len(dataset)} clips hold fewer than {n} clips of some class (counts {counts}); "
+        "use more samples"
+    )
+
+
 def _resolve_source(digit_source: str | Path | None) -> str:
     if digit_source is None:
         if _DATA_FILE.is_file():
@@ -353,7 +381,11 @@ def _glyph_bank(per_class: int = 25) -> tuple[torch.Tensor, torch.Tensor]:
             out.paste(glyph, ((_DIGIT - w) // 2, (_DIGIT - h) // 2))
             images.append(torch.from_numpy(np.asarray(out, dtype=np.float32) / 255.0))
             labels.append(digit)
-    return torch.stack(images), torch.tensor(labels, dtype=torch.int64)
+    # digit-major order, so that _split_pool's every-fifth-image test pool holds every class (drawn in
+    # variant-major order, the test pool held only 0s and 5s and the train pool none)
+    labels_t = torch.tensor(labels, dtype=torch.int64)
+    order = torch.argsort(labels_t, stable=True)
+    return torch.stack(images)[order], labels_t[order]
 
 
 def _read_mnist(folder: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:

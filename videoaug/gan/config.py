@@ -48,6 +48,13 @@ class DataConfig:
         num_samples: Moving MNIST clips per epoch (generated).
         num_digits: Moving MNIST digits per clip.
         num_workers: DataLoader workers.
+        digit_source: Moving MNIST digit images: ``""`` (the default source), ``"uci"``, ``"glyphs"`` (rendered
+            font digits: another digit source, for a generator that must not see the evaluation's handwriting)
+            or a folder with MNIST idx files.
+        per_class: Moving MNIST only: train on the first ``per_class`` clips of each class of the stream (the
+            few-shot subset :func:`videoaug.datasets.moving_mnist.first_per_class` picks, the one the ablation's
+            classifier gets); 0 uses every clip.
+        seed: Moving MNIST only: the stream's seed; -1 uses ``train.seed``.
     """
 
     kind: str = "moving-mnist"
@@ -60,6 +67,9 @@ class DataConfig:
     num_samples: int = 10000
     num_digits: int = 1
     num_workers: int = 0
+    digit_source: str = ""
+    per_class: int = 0
+    seed: int = -1
 
 
 @dataclass
@@ -85,7 +95,14 @@ class ModelConfig:
 
 @dataclass
 class LossConfig:
-    """Loss weights. ``r1_gamma`` is the R1 weight gamma (applied as ``gamma / 2 * r1_every``)."""
+    """Loss weights. ``r1_gamma`` is the R1 weight gamma (applied as ``gamma / 2 * r1_every``).
+
+    ``teach`` > 0 adds the classifier-aware objective of TeachAugment (Suzuki et al., CVPR 2022; see
+    :mod:`videoaug.gan.teach`): a student classifier (width ``teach_width``, AdamW at ``teach_lr``) trains on the
+    generator's clips beside the GAN, its EMA (decay ``teach_ema``) is the teacher, and the generator is rewarded,
+    with weight ``teach``, for clips the student gets wrong while the teacher still gets them right. The term
+    starts after ``teach_warmup`` steps, once the student has learned something.
+    """
 
     adv_frame: float = 1.0
     adv_clip: float = 1.0
@@ -97,6 +114,11 @@ class LossConfig:
     pingpong: float = 0.0
     diversity: float = 0.1
     magnitude: float = 0.05
+    teach: float = 0.0
+    teach_width: int = 8
+    teach_lr: float = 2e-3
+    teach_ema: float = 0.99
+    teach_warmup: int = 200
 
 
 @dataclass
@@ -177,6 +199,10 @@ class FitConfig:
         _check(d.num_samples >= 1, "data.num_samples", "a positive int", d.num_samples)
         _check(d.num_digits >= 1, "data.num_digits", "a positive int", d.num_digits)
         _check(d.num_workers >= 0, "data.num_workers", "an int >= 0", d.num_workers)
+        _check(d.per_class >= 0, "data.per_class", "an int >= 0 (0: every clip)", d.per_class)
+        _check(d.per_class == 0 or d.kind == "moving-mnist", "data.per_class", "0 unless data.kind is "
+               "'moving-mnist'", d.per_class)
+        _check(d.seed >= -1, "data.seed", "an int >= -1 (-1: train.seed)", d.seed)
         for name in (
             "width",
             "hidden",
@@ -199,6 +225,8 @@ class FitConfig:
         for f in dataclasses.fields(lo):
             _check(getattr(lo, f.name) >= 0, f"loss.{f.name}", "a value >= 0", getattr(lo, f.name))
         _check(lo.r1_every >= 1, "loss.r1_every", "an int >= 1", lo.r1_every)
+        _check(lo.teach_width >= 1, "loss.teach_width", "an int >= 1", lo.teach_width)
+        _check(lo.teach_ema < 1, "loss.teach_ema", "a number in [0, 1)", lo.teach_ema)
         _check(t.steps >= 1, "train.steps", "a positive int", t.steps)
         _check(t.batch_size >= 2, "train.batch_size", "an int >= 2", t.batch_size)
         _check(t.lr_g > 0 and t.lr_d > 0, "train.lr_g/lr_d", "positive numbers", (t.lr_g, t.lr_d))

@@ -17,7 +17,7 @@ from torch.utils.data import Dataset, DistributedSampler
 
 from videoaug.gan.config import FitConfig
 
-__all__ = ["build_dataset", "check_dataset", "fit_clip", "PairDataset", "PositionedSampler"]
+__all__ = ["build_dataset", "check_dataset", "fit_clip", "LabelledSubset", "PairDataset", "PositionedSampler"]
 
 _LUMA = torch.tensor([0.299, 0.587, 0.114])
 
@@ -26,15 +26,20 @@ def build_dataset(cfg: FitConfig, split: str = "train") -> Dataset:
     d = cfg.data
     if d.kind == "moving-mnist":
         from videoaug.datasets import MovingMNIST
+        from videoaug.datasets.moving_mnist import first_per_class
 
-        return MovingMNIST(
+        ds = MovingMNIST(
             d.num_samples if split == "train" else max(1, d.num_samples // 5),
             split=split,
             num_frames=d.num_frames,
             size=d.resolution[0],
             num_digits=d.num_digits,
-            seed=cfg.train.seed,
+            seed=cfg.train.seed if d.seed < 0 else d.seed,
+            digit_source=d.digit_source or None,
         )
+        if d.per_class and split == "train":
+            return LabelledSubset(ds, first_per_class(ds, d.per_class))
+        return ds
     if d.kind == "folder":
         from videoaug.datasets import VideoFolder
 
@@ -53,6 +58,23 @@ def build_dataset(cfg: FitConfig, split: str = "train") -> Dataset:
         size=tuple(d.resolution),
         on_error="skip",
     )
+
+
+class LabelledSubset(Dataset):
+    """The clips ``indices`` of ``dataset``, keeping its ``classes`` and the matching ``targets``."""
+
+    def __init__(self, dataset: Dataset, indices: list[int]) -> None:
+        self.dataset = dataset
+        self.indices = list(indices)
+        self.classes = list(getattr(dataset, "classes", []))
+        all_targets = getattr(dataset, "targets", None)
+        self.targets = [all_targets[i] for i in self.indices] if all_targets is not None else []
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int):
+        return self.dataset[self.indices[index]]
 
 
 def check_dataset(dataset: Dataset, where: str) -> tuple[list[int], list[str]]:

@@ -43,6 +43,7 @@ from videoaug.gan.checkpoint import (
 from videoaug.gan.config import FitConfig
 from videoaug.gan.data import PairDataset, PositionedSampler, build_dataset, check_dataset
 from videoaug.gan.networks import ClipDiscriminator, FrameDiscriminator, Generator, GeneratorConfig
+from videoaug.gan.teach import TeachObjective
 
 __all__ = ["Trainer", "NonFiniteLossError", "fit"]
 
@@ -168,6 +169,9 @@ class Trainer:
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=tuple(t.betas))
         d_params = list(self.D_frame.parameters()) + list(self.D_clip.parameters())
         self.opt_d = torch.optim.Adam(d_params, lr=t.lr_d, betas=tuple(t.betas))
+        lo = cfg.loss
+        self.teach = (TeachObjective(cfg.data.channels, self.num_classes, lo.teach_width, lo.teach_lr,
+                                     lo.teach_ema, self.device) if lo.teach > 0 else None)
         self.gen = torch.Generator(device="cpu").manual_seed(t.seed * 1000 + 17 + self.rank)
         self.step = 0
         self.elapsed = 0.0
@@ -203,20 +207,24 @@ class Trainer:
             "training": self.cfg.to_dict(),
         }
 
+    def _modules(self) -> dict[str, nn.Module]:
+        """The trained modules by checkpoint prefix."""
+        modules = {"G": self.G, "G_ema": self.G_ema, "D_frame": self.D_frame, "D_clip": self.D_clip}
+        return {**modules, **(self.teach.modules() if self.teach is not None else {})}
+
+    def _optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        opts = {"opt_g": self.opt_g, "opt_d": self.opt_d}
+        return {**opts, **({"opt_teach": self.teach.opt} if self.teach is not None else {})}
+
     def state_tensors(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """Everything needed to resume, as flat tensors plus a JSON-able dict."""
         tensors: dict[str, torch.Tensor] = {}
-        for name, module in (
-            ("G", self.G),
-            ("G_ema", self.G_ema),
-            ("D_frame", self.D_frame),
-            ("D_clip", self.D_clip),
-        ):
+        for name, module in self._modules().items():
             for k, v in module.state_dict().items():
                 tensors[f"{name}/{k}"] = v
         meta: dict[str, Any] = {}
-        _flatten_optimizer("opt_g", self.opt_g, tensors, meta)
-        _flatten_optimizer("opt_d", self.opt_d, tensors, meta)
+        for name, opt in self._optimizers().items():
+            _flatten_optimizer(name, opt, tensors, meta)
         tensors["rng/torch"] = torch.get_rng_state()
         tensors["rng/train"] = self.gen.get_state()
         if torch.cuda.is_available():
@@ -264,16 +272,11 @@ class Trainer:
                 "will differ from an unbroken run",
                 file=sys.stderr,
             )
-        for name, module in (
-            ("G", self.G),
-            ("G_ema", self.G_ema),
-            ("D_frame", self.D_frame),
-            ("D_clip", self.D_clip),
-        ):
+        for name, module in self._modules().items():
             sd = {k[len(name) + 1 :]: v for k, v in tensors.items() if k.startswith(name + "/")}
             module.load_state_dict(sd)
-        _unflatten_optimizer("opt_g", self.opt_g, tensors, meta)
-        _unflatten_optimizer("opt_d", self.opt_d, tensors, meta)
+        for name, opt in self._optimizers().items():
+            _unflatten_optimizer(name, opt, tensors, meta)
         torch.set_rng_state(tensors["rng/torch"])
         self.gen.set_state(tensors["rng/train"])
         if torch.cuda.is_available():
@@ -429,12 +432,18 @@ class Trainer:
             g_pp = lw.pingpong * L.pingpong_loss(out[:n], out[m:])
             g_loss = g_loss + g_pp
             logs["g_pp"] = float(g_pp.detach())
+        if self.teach is not None and self.step >= lw.teach_warmup:
+            g_teach, teach_logs = self.teach.generator_loss(gen, true_y)
+            g_loss = g_loss + lw.teach * g_teach
+            logs.update(teach_logs, g_teach=float(g_teach.detach()))
         for p in d_params:
             p.requires_grad_(True)
         self._check_finite({"g_loss": g_loss})
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
+        if self.teach is not None:  # the student learns from the clips the generator just made
+            logs["teach_student"] = self.teach.student_step(anchors, gen, true_y)
         logs.update(
             g_adv=float(g_adv.detach()),
             g_aux=float(g_aux.detach()),
