@@ -465,7 +465,7 @@ def test_teach_generator_loss_rewards_clips_the_student_gets_wrong():
     before_t = [p.clone() for p in teach.teacher.parameters()]
     before_s = [p.clone() for p in teach.student.parameters()]
     teach.student_step(torch.rand(4, 4, 1, 16, 16), fake, y)
-    for pt, ps, t0, s0 in zip(teach.teacher.parameters(), teach.student.parameters(), before_t, before_s,
+    for pt, ps, t0 in zip(teach.teacher.parameters(), teach.student.parameters(), before_t,
                               strict=True):
         # EMA with decay 0.5: teacher = (old teacher + new student) / 2, and the teacher started as the student
         torch.testing.assert_close(pt, 0.5 * t0 + 0.5 * ps)
