@@ -54,6 +54,14 @@ SETTINGS = {
     "classical+rcgan": ("rcgan", "classical"),
     "all": ("rcgan", "classical", "mix"),
 }
+# A setting is a named one above or steps joined by "+": classical, mix, rcgan[*STRENGTH] and
+# warp-MAKEUP[*MAGNITUDE], e.g. "classical+warp-mix*1.5" or "rcgan*2" (see parse_setting).
+WARP_MAKEUPS = {  # which of the generator's fields the random warp draws: (shift, affine, local field)
+    "translation": (True, False, False),
+    "affine": (True, True, False),
+    "field": (False, False, True),
+    "mix": (True, True, True),
+}
 NUM_CLASSES = 10
 TEST_SEED = 20240  # the held-out set is the same for every run and every invocation
 NOTES_MARK = "<!-- notes -->"
@@ -62,7 +70,10 @@ NOTES_MARK = "<!-- notes -->"
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--n-per-class", type=int, nargs="+", default=[10, 50], help="training clips per class")
-    p.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
+    p.add_argument("--settings", nargs="+", default=list(SETTINGS), type=_setting_name,
+                   help="named settings (" + ", ".join(SETTINGS) + ") or steps joined by '+': classical, mix, "
+                   "rcgan[*STRENGTH], warp-MAKEUP[*MAGNITUDE] with MAKEUP in " + ", ".join(WARP_MAKEUPS)
+                   + "; a warp's magnitude 1 is matched to the generator's mean displacement")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=400, help="optimiser steps per run, the same for every N")
     p.add_argument("--batch-size", type=int, default=32)
@@ -72,9 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, default=16)
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--test-samples", type=int, default=2000)
-    p.add_argument("--rcgan-checkpoint", default="moving_mnist", help="shipped name or checkpoint folder")
-    p.add_argument("--rcgan-p", type=float, default=0.5, help="probability that a clip is replaced")
-    p.add_argument("--rcgan-strength", type=float, default=1.0)
+    p.add_argument("--rcgan-checkpoint", default="moving_mnist",
+                   help="shipped name or checkpoint folder; '{seed}' and '{n}' in it are replaced per run (one "
+                   "generator per seed and N, for the same-data protocol)")
+    p.add_argument("--rcgan-p", type=float, default=0.5,
+                   help="probability that a clip is replaced (by the generator or the random warp)")
+    p.add_argument("--tag", default="",
+                   help="names the generator: settings that depend on it are reported as 'SETTING [TAG]', so runs "
+                   "with several generators can be merged")
+    p.add_argument("--rcgan-strength", type=float, default=1.0, help="the generator's strength ('rcgan*S' multiplies it)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--json", default="docs/results.json", help="where to write the results as JSON")
@@ -93,6 +110,59 @@ def build_parser() -> argparse.ArgumentParser:
 # --quick: every size shrunk so that the whole ablation runs in seconds (flags given explicitly still win)
 QUICK = {"n_per_class": [2], "seeds": [0], "steps": 3, "batch_size": 8, "width": 2, "frames": 4, "size": 16,
          "test_samples": 40}
+
+
+def parse_setting(name: str) -> list[tuple[str, float]]:
+    """The steps of a setting, in the order they run: ``[(kind, amount), ...]``.
+
+    ``kind`` is ``"rcgan"``, ``"warp-MAKEUP"``, ``"classical"`` or ``"mix"``; ``amount`` is the generator's
+    strength or the warp's magnitude (1.0 when not given; 0 for the others). A generative step (rcgan or warp)
+    runs first, then classical, then mixing, whatever the order in the name.
+
+    Raises:
+        ValueError: an unknown step, a bad amount, or two generative steps.
+    """
+    if name in SETTINGS:
+        return [(k, 1.0 if k == "rcgan" else 0.0) for k in SETTINGS[name]]
+    steps: list[tuple[str, float]] = []
+    for token in name.split("+"):
+        kind, _, amount = token.partition("*")
+        if kind in ("classical", "mix") and not amount:
+            steps.append((kind, 0.0))
+            continue
+        if kind == "rcgan" or (kind.startswith("warp-") and kind[5:] in WARP_MAKEUPS):
+            try:
+                value = float(amount) if amount else 1.0
+            except ValueError:
+                value = float("nan")
+            if not (math.isfinite(value) and 0.0 <= value <= 4.0):
+                raise ValueError(f"setting {name!r}: {token!r}: expected an amount in [0, 4] after '*'")
+            steps.append((kind, value))
+            continue
+        raise ValueError(
+            f"setting {name!r}: unknown step {token!r}; expected classical, mix, rcgan[*S] or warp-MAKEUP[*M] with "
+            f"MAKEUP in {', '.join(WARP_MAKEUPS)}, or one of {', '.join(SETTINGS)}"
+        )
+    generative = [k for k, _ in steps if k == "rcgan" or k.startswith("warp-")]
+    if len(generative) > 1:
+        raise ValueError(f"setting {name!r}: at most one generative step (rcgan or warp), got {generative}")
+    if len({k for k, _ in steps}) != len(steps):
+        raise ValueError(f"setting {name!r}: a step appears twice")
+    order = {"rcgan": 0, "classical": 1, "mix": 2}
+    return sorted(steps, key=lambda st: order.get(st[0], 0))
+
+
+def _setting_name(name: str) -> str:
+    try:
+        parse_setting(name)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return name
+
+
+def needs_generator(setting: str) -> bool:
+    """Warp settings need the generator too: their magnitude is matched to its displacement."""
+    return any(k == "rcgan" or k.startswith("warp-") for k, _ in parse_setting(setting))
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -129,9 +199,9 @@ def test_set(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor]:
 Pipeline = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
-def build_pipeline(setting: str, rcgan: torch.nn.Module | None) -> Pipeline:
+def build_pipeline(setting: str, generator: GeneratorRef | None, args: argparse.Namespace) -> Pipeline:
     """``(uint8 clips (B, T, 1, S, S), labels (B,))`` -> ``(floats in [0, 1], labels or soft labels)``."""
-    steps = SETTINGS[setting]
+    steps = parse_setting(setting)
     classical = v2.Compose([
         VT.RandomAffine(degrees=15, translate=(0.1, 0.1), scale=(0.85, 1.15)),
         VT.ColorJitter(brightness=0.4, contrast=0.4, p=0.8),
@@ -142,35 +212,120 @@ def build_pipeline(setting: str, rcgan: torch.nn.Module | None) -> Pipeline:
     # half of the clips stay unmixed: with few steps, fully mixed batches slow learning down too much
     mix = RandomMix([MixUp(alpha=0.2, num_classes=NUM_CLASSES, mode="elem", p=0.5),
                      CutMix(alpha=1.0, num_classes=NUM_CLASSES, kind="temporal", mode="elem", p=0.5)])
-    if "rcgan" in steps and rcgan is None:
-        raise ValueError(f"setting {setting!r} needs the RCGAN generator, got none")
+    kinds = [k for k, _ in steps]
+    generative: Callable | None = None
+    for kind, amount in steps:
+        if kind != "rcgan" and not kind.startswith("warp-"):
+            continue
+        if generator is None:
+            raise ValueError(f"setting {setting!r} needs the RCGAN generator, got none")
+        if kind == "rcgan":
+            from videoaug.gan.augment import RCGANAugment
+
+            generative = RCGANAugment(generator.path, p=args.rcgan_p, strength=amount * args.rcgan_strength,
+                                      device=args.device)
+        else:  # the untrained counterpart, at the same probability
+            warp = generator.matched_warp(kind[5:], amount, p=args.rcgan_p)
+
+            def generative(clips, labels, warp=warp):
+                return warp(clips), labels
 
     def pipeline(clips: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if "rcgan" in steps:
-            clips, labels = rcgan(clips, labels)
-        if "classical" in steps:
+        if generative is not None:
+            clips, labels = generative(clips, labels)
+        if "classical" in kinds:
             clips = classical(clips)
         clips = to_float(clips)
-        if "mix" in steps:
+        if "mix" in kinds:
             clips, labels = mix(clips, labels)
         return clips, labels
 
     return pipeline
 
 
-def load_rcgan(args: argparse.Namespace) -> torch.nn.Module:
-    from videoaug.gan.augment import RCGANAugment
+class GeneratorRef:
+    """One generator checkpoint for a (seed, N): its path, provenance, and the random warps matched to it.
 
-    return RCGANAugment(args.rcgan_checkpoint, p=args.rcgan_p, strength=args.rcgan_strength,
-                        device=args.device)
+    A random warp of a given makeup is matched by its *mean displacement* (pixels, over the pixels and frames of
+    the training clips): ``magnitude = 1`` draws uniformly inside the generator's own bounds for the fields of the
+    makeup, scaled so that its mean displacement equals the generator's at strength 1 on the same clips.
+    """
+
+    def __init__(self, path: str, train_clips: torch.Tensor, train_labels: torch.Tensor) -> None:
+        from videoaug.gan.augment import resolve_checkpoint
+        from videoaug.gan.checkpoint import load_generator
+
+        self.path = str(resolve_checkpoint(path))
+        self.model, self.config = load_generator(self.path)
+        g = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            _, fields = self.model(train_clips, train_labels, generator=g, return_fields=True)
+        size = tuple(train_clips.shape[-2:])
+        self.displacement = warp_displacement(fields["shift"], fields["affine"], fields["warp"], size)
+        self.grid = tuple(fields["warp"].shape[-2:])
+        self._size = size
+        self._scale: dict[str, float] = {}
+
+    def _bounds(self, makeup: str) -> tuple[float, float, float]:
+        c = self.model.config
+        use_shift, use_affine, use_field = WARP_MAKEUPS[makeup]
+        return (c.max_shift if use_shift else 0.0, c.max_affine if use_affine else 0.0,
+                c.max_warp if use_field else 0.0)
+
+    def matched_warp(self, makeup: str, magnitude: float, p: float) -> VT.RandomSmoothWarp:
+        if makeup not in self._scale:
+            shift, affine, field = self._bounds(makeup)
+            probe = VT.RandomSmoothWarp(translate=shift, affine=affine, displacement=field, grid_size=self.grid,
+                                        generator=torch.Generator().manual_seed(1))
+            params = probe.sample_params(_shape(2000, self._size))
+            unit = warp_displacement(params["shift"], params["affine"], params["warp"], self._size)
+            self._scale[makeup] = self.displacement / unit if unit > 0 else 0.0
+        k = self._scale[makeup] * magnitude
+        shift, affine, field = self._bounds(makeup)
+        return VT.RandomSmoothWarp(translate=k * shift, affine=k * affine, displacement=k * field,
+                                   grid_size=self.grid, padding_mode=self.model.config.padding_mode, p=p)
+
+    def provenance(self, n: int, seed: int) -> dict:
+        """Where the generator came from, and which protocol that makes for the classifier of (N, seed)."""
+        config = json.loads((Path(self.path) / "config.json").read_text())
+        data = config.get("data") or {}
+        protocol = "more labelled data than the classifier"
+        if data.get("kind") == "moving-mnist":
+            if data.get("digit_source") == "glyphs":
+                protocol = "transfer: another digit source (rendered font glyphs), no handwritten digit"
+            elif data.get("per_class") == n and data.get("seed") == 1000 + seed and data.get("digit_source",
+                                                                                         "") in ("", "uci"):
+                protocol = "same data: trained on exactly the classifier's N clips per class"
+        return {"checkpoint": self.path, "steps": config.get("steps"), "data": data,
+                "command": config.get("command"), "protocol": protocol,
+                "mean_displacement_px": round(self.displacement, 3),
+                "warp_scale": {k: round(v, 4) for k, v in self._scale.items()}}
 
 
-def rcgan_provenance(rcgan: torch.nn.Module) -> dict:
-    """Where the generator came from, from its ``config.json``: folder, training steps and data."""
-    path = Path(rcgan.checkpoint)
-    config = json.loads((path / "config.json").read_text())
-    return {"checkpoint": str(path), "steps": config.get("steps"), "data": config.get("data"),
-            "command": config.get("command")}
+def _shape(batch: int, size: tuple[int, int]):
+    from videoaug.transforms._base import VideoShape
+
+    return VideoShape(batch, 1, 1, size[0], size[1], torch.float32, torch.device("cpu"))
+
+
+def warp_displacement(shift: torch.Tensor, affine: torch.Tensor, warp: torch.Tensor, size: tuple[int, int]
+                      ) -> float:
+    """Mean displacement in pixels of warps with these fields over a ``size = (H, W)`` frame.
+
+    Args:
+        shift: ``(..., 2)``; affine: ``(..., 2, 2)``; warp: ``(..., 2, gh, gw)`` (normalised units), with the
+            same leading dimensions (clips, or clips and frames).
+    """
+    from videoaug.functional import smooth_warp_grid
+
+    lead = shift.shape[:-1]
+    n = int(torch.tensor(lead).prod()) if len(lead) else 1
+    grid = smooth_warp_grid(size, shift.reshape(n, 2), affine.reshape(n, 2, 2),
+                            warp.reshape(n, 2, *warp.shape[-2:]))
+    base = smooth_warp_grid(size, torch.zeros(1, 2))
+    h, w = size
+    d = (grid - base) * torch.tensor([w / 2, h / 2])
+    return float(d.norm(dim=-1).mean())
 
 
 # -- one run -------------------------------------------------------------------------------------------------
@@ -244,6 +399,51 @@ def verdicts(summary: dict[str, dict[str, dict]], n: str) -> list[str]:
     return lines
 
 
+def paired(runs: list[dict], n: int, a: str, b: str) -> dict | None:
+    """Per-seed differences ``a - b`` in points at ``N = n`` over the seeds both ran: mean, std, positives."""
+    acc = {(r["setting"], r["seed"]): r["accuracy"] for r in runs if r["n_per_class"] == n}
+    seeds = sorted({sd for (st, sd) in acc if st == a} & {sd for (st, sd) in acc if st == b})
+    if not seeds:
+        return None
+    diffs = [100 * (acc[(a, sd)] - acc[(b, sd)]) for sd in seeds]
+    return {"a": a, "b": b, "n": n, "seeds": seeds, "diffs": diffs, "mean": statistics.fmean(diffs),
+            "std": statistics.stdev(diffs) if len(diffs) > 1 else 0.0, "positive": sum(d > 0 for d in diffs)}
+
+
+def _family(setting: str) -> str | None:
+    """``"rcgan"`` or ``"warp"`` for a generative setting with the classical transforms and no mixing."""
+    steps = dict(parse_setting(setting.split(" [")[0]))
+    if "classical" not in steps or "mix" in steps:
+        return None
+    if "rcgan" in steps:
+        return "rcgan"
+    return "warp" if any(k.startswith("warp-") for k in steps) else None
+
+
+def comparisons(report: dict) -> list[str]:
+    """Paired differences: every generative setting against classical, and best generator against best warp."""
+    runs, lines = report["runs"], []
+    for n in sorted({r["n_per_class"] for r in runs}):
+        means = report["summary"][str(n)]
+        for setting in means:
+            if _family(setting) and (d := paired(runs, n, setting, "classical")):
+                lines.append(f"N={n}: {setting} - classical: {d['mean']:+.1f} ± {d['std']:.1f} points, "
+                             f"positive on {d['positive']} of {len(d['seeds'])} seeds")
+        best = {fam: max((st for st in means if _family(st) == fam), key=lambda st: means[st]["mean"],
+                         default=None) for fam in ("rcgan", "warp")}
+        if best["rcgan"] and best["warp"] and (d := paired(runs, n, best["rcgan"], best["warp"])):
+            target = n != 10 or (d["mean"] >= 2.0 and d["positive"] == len(d["seeds"]))
+            goal = ("target: >= +2.0 and positive on every seed" if n == 10 else "reported")
+            lines.append(f"N={n}: best generator ({best['rcgan']}) - best random warp ({best['warp']}): "
+                         f"{d['mean']:+.1f} ± {d['std']:.1f} points, positive on {d['positive']} of "
+                         f"{len(d['seeds'])} seeds ({goal}{': met' if n == 10 and target else ''}"
+                         f"{': NOT met' if n == 10 and not target else ''})")
+        if best["rcgan"] and n != 10 and (d := paired(runs, n, best["rcgan"], "classical")):
+            lines.append(f"N={n}: best generator - classical: {d['mean']:+.1f} ± {d['std']:.1f} points (target: "
+                         f"no loss: {'met' if d['mean'] >= 0 else 'NOT met'})")
+    return lines
+
+
 def table(summary: dict[str, dict[str, dict]], settings: Sequence[str]) -> str:
     ns = sorted(summary, key=int)
     head = "| setting | " + " | ".join(f"N = {n} per class" for n in ns) + " |"
@@ -279,27 +479,42 @@ def write_markdown(path: Path, report: dict) -> None:
         "",
         *[f"- {v}" for n in sorted(report["summary"], key=int) for v in verdicts(report["summary"], n)],
         "",
+        "Paired over seeds (the same training clips, initial weights and batch order for every setting of a "
+        "seed); a random warp's magnitude 1 has the generator's mean displacement on the same clips:",
+        "",
+        *[f"- {v}" for v in comparisons(report)],
+        "",
         f"- command: `{report['command']}`",
         f"- device: {report['device']}, torch {report['torch']}, {report['threads']} threads",
         (f"- wall time: {report['wall_seconds'] / 60:.1f} min" if " && " not in report["command"] else
          f"- wall time: {report['wall_seconds'] / 60:.1f} min summed over the {report['command'].count(' && ') + 1} "
          "runs merged here (they may have run in parallel)"),
     ]
-    if report.get("rcgan"):
-        g = report["rcgan"]
-        lines.append(f"- generator: `{g['checkpoint']}`, trained {g['steps']} steps on "
-                     f"{json.dumps(g['data'])}. It saw the whole labelled stream it was trained on, far more "
-                     "than N clips per class, so the RCGAN settings carry knowledge from data the classifier "
-                     "itself never sees.")
+    seen = set()
+    for g in _generators(report):
+        if g["checkpoint"] in seen:
+            continue
+        seen.add(g["checkpoint"])
+        lines.append(f"- generator `{g['checkpoint']}`{' (' + g['tag'] + ')' if g.get('tag') else ''}: "
+                     f"{g.get('protocol', 'more labelled data than the classifier')}; trained {g['steps']} steps "
+                     f"on {json.dumps(g['data'])}; mean displacement "
+                     f"{g.get('mean_displacement_px', 'not measured')} px")
     lines += ["", NOTES_MARK]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + (notes if notes else "\n"))
 
 
+def _generators(report: dict) -> list[dict]:
+    """The generator provenance records of a report (older reports had one ``rcgan`` record)."""
+    if "generators" in report:
+        return list(report["generators"])
+    return [report["rcgan"]] if report.get("rcgan") else []
+
+
 def merge_earlier(earlier: dict, args: argparse.Namespace, runs: list[dict], commands: list[str],
                   wall: float) -> tuple[list[dict], list[str], list[str], float]:
     """Merge the runs of an earlier report (``--add-to``) into this one; refuse a different configuration."""
-    ignore = {"settings", "threads", "add_to", "merge_only", "rcgan_checkpoint", "rcgan_p", "rcgan_strength"}
+    ignore = {"settings", "threads", "add_to", "merge_only", "rcgan_checkpoint", "rcgan_p", "rcgan_strength", "tag"}
     mine = {k: v for k, v in vars(args).items() if k not in ignore | {"json", "markdown"}}
     theirs = {k: v for k, v in earlier["config"].items() if k not in ignore}
     diff = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
@@ -307,8 +522,7 @@ def merge_earlier(earlier: dict, args: argparse.Namespace, runs: list[dict], com
         raise ValueError(f"--add-to: the earlier run used a different configuration for {diff}")
     new_keys = {(r["n_per_class"], r["setting"], r["seed"]) for r in runs}
     kept = [r for r in earlier["runs"] if (r["n_per_class"], r["setting"], r["seed"]) not in new_keys]
-    mine_settings = {r["setting"] for r in runs}
-    settings = [s for s in SETTINGS if s in earlier["config"]["settings"] or s in mine_settings]
+    settings = list(dict.fromkeys([*earlier["config"]["settings"], *(r["setting"] for r in runs)]))
     return kept + runs, settings, commands, wall + earlier["wall_seconds"]
 
 
@@ -323,8 +537,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.add_to:
             raise ValueError("--merge-only needs the results files to merge (--add-to A.json B.json ...)")
         args.settings = []
-    needs_rcgan = any("rcgan" in SETTINGS[s] for s in args.settings)
-    rcgan = load_rcgan(args) if needs_rcgan else None
+    needs_rcgan = any(needs_generator(s) for s in args.settings)
+    generators: dict[str, GeneratorRef] = {}
+    provenance: list[dict] = []
     runs = []
     if args.settings:
         test = test_set(args)
@@ -334,23 +549,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     for seed in args.seeds if args.settings else []:
         for n in args.n_per_class:
             train = few_shot_subset(n, seed, args)
+            ref = None
+            if needs_rcgan:
+                path = args.rcgan_checkpoint.format(seed=seed, n=n)
+                if path not in generators:  # matched to the generator on this seed's training clips
+                    generators[path] = GeneratorRef(path, *train)
+                ref = generators[path]
             for setting in args.settings:
                 t0 = time.perf_counter()
-                acc = train_and_test(train, test, build_pipeline(setting, rcgan), seed, args)
-                runs.append({"n_per_class": n, "setting": setting, "seed": seed, "accuracy": acc,
+                acc = train_and_test(train, test, build_pipeline(setting, ref, args), seed, args)
+                name = f"{setting} [{args.tag}]" if args.tag and needs_generator(setting) else setting
+                runs.append({"n_per_class": n, "setting": name, "seed": seed, "accuracy": acc,
                              "seconds": round(time.perf_counter() - t0, 1)})
-                print(f"N={n:<3d} seed {seed} {setting:<16s} accuracy {100 * acc:5.1f}%  "
+                print(f"N={n:<3d} seed {seed} {setting:<24s} accuracy {100 * acc:5.1f}%  "
                       f"({runs[-1]['seconds']:.0f}s)", flush=True)
+            if ref is not None:
+                provenance.append({"n_per_class": n, "seed": seed, "tag": args.tag, **ref.provenance(n, seed)})
 
     commands = ["python examples/ablation_moving_mnist.py " + " ".join(shlex.quote(a) for a in argv)]
     wall = time.perf_counter() - start
-    settings = list(args.settings)
     if args.merge_only:
         commands, wall = [], 0.0
     earlier_reports = [json.loads(Path(f).read_text()) for f in args.add_to]
     for earlier in earlier_reports:
         runs, settings, commands, wall = merge_earlier(earlier, args, runs, commands, wall)
-        args.settings = settings
+    args.settings = list(dict.fromkeys(r["setting"] for r in runs))  # as reported (tagged), in the order run
     commands = [e["command"] for e in earlier_reports] + commands  # in the order they ran
     summary = summarise(runs)
     model = ReferenceClassifier(in_channels=1, num_classes=NUM_CLASSES, width=args.width)
@@ -363,8 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "wall_seconds": round(wall, 3),
         "parameters": sum(p.numel() for p in model.parameters()),
         "config": {k: v for k, v in vars(args).items() if k not in ("json", "markdown")},
-        "rcgan": (rcgan_provenance(rcgan) if rcgan is not None
-                  else next((e["rcgan"] for e in earlier_reports if e.get("rcgan")), None)),
+        "generators": provenance + [g for e in earlier_reports for g in _generators(e)],
         "summary": summary, "runs": runs,
     }
     print()
@@ -372,6 +594,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for n in sorted(summary, key=int):
         for line in verdicts(summary, n):
             print(line)
+    for line in comparisons(report):
+        print(line)
     print(f"wall time {report['wall_seconds'] / 60:.1f} min")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

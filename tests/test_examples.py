@@ -84,16 +84,18 @@ def test_pipelines_do_what_their_setting_says(ablation):
     args = _quick_args(ablation)
     clips, labels = ablation.few_shot_subset(1, 0, args)
     torch.manual_seed(0)
-    x, y = ablation.build_pipeline("none", None)(clips, labels)
+    x, y = ablation.build_pipeline("none", None, args)(clips, labels)
     assert x.dtype == torch.float32 and torch.equal(y, labels)
     torch.testing.assert_close(x, clips.float() / 255)
-    x, y = ablation.build_pipeline("classical", None)(clips, labels)
+    x, y = ablation.build_pipeline("classical", None, args)(clips, labels)
     assert x.shape == clips.shape and torch.equal(y, labels) and not torch.allclose(x, clips.float() / 255)
-    x, y = ablation.build_pipeline("classical+mix", None)(clips, labels)
+    x, y = ablation.build_pipeline("classical+mix", None, args)(clips, labels)
     assert y.shape == (10, 10)
     torch.testing.assert_close(y.sum(1), torch.ones(10))
     with pytest.raises(ValueError, match="RCGAN"):
-        ablation.build_pipeline("all", None)
+        ablation.build_pipeline("all", None, args)
+    with pytest.raises(ValueError, match="RCGAN"):
+        ablation.build_pipeline("classical+warp-mix", None, args)
 
 
 def test_verdicts_compare_measured_means(ablation):
@@ -130,10 +132,102 @@ def test_ablation_runs_are_reproducible(ablation):
     args = _quick_args(ablation)
     train = ablation.few_shot_subset(2, 0, args)
     test = ablation.test_set(args)
-    pipe = ablation.build_pipeline("classical+mix", None)
+    pipe = ablation.build_pipeline("classical+mix", None, args)
     a = ablation.train_and_test(train, test, pipe, 0, args)
     b = ablation.train_and_test(train, test, pipe, 0, args)
     assert a == b
+
+
+def test_setting_grammar(ablation):
+    assert ablation.parse_setting("classical+rcgan") == [("rcgan", 1.0), ("classical", 0.0)]
+    assert ablation.parse_setting("classical+warp-mix*1.5") == [("warp-mix", 1.5), ("classical", 0.0)]
+    assert ablation.parse_setting("mix+rcgan*2+classical") == [("rcgan", 2.0), ("classical", 0.0), ("mix", 0.0)]
+    assert ablation.parse_setting("warp-translation") == [("warp-translation", 1.0)]
+    for bad, match in [("classical+warp-spiral", "unknown step"), ("rcgan*x", "amount"), ("rcgan*9", "amount"),
+                       ("rcgan+warp-mix", "at most one generative"), ("classical+classical", "twice"),
+                       ("classical*2", "unknown step")]:
+        with pytest.raises(ValueError, match=match):
+            ablation.parse_setting(bad)
+    with pytest.raises(SystemExit):  # argparse refuses it with the same message
+        ablation.parse_args(["--settings", "classical+warp-spiral"])
+    assert ablation.needs_generator("classical+warp-field") and not ablation.needs_generator("classical+mix")
+
+
+def test_random_warp_is_matched_to_the_generators_displacement(ablation):
+    args = _quick_args(ablation, "--size", "32")
+    clips, labels = ablation.few_shot_subset(2, 0, args)
+    ref = ablation.GeneratorRef("moving_mnist", clips, labels)
+    assert ref.displacement > 0.5  # pixels: the shipped generator moves its clips
+    for makeup in ablation.WARP_MAKEUPS:
+        for magnitude in (1.0, 2.0):
+            warp = ref.matched_warp(makeup, magnitude, p=1.0)
+            params = warp.sample_params(ablation._shape(4000, (32, 32)))
+            d = ablation.warp_displacement(params["shift"], params["affine"], params["warp"], (32, 32))
+            assert d == pytest.approx(magnitude * ref.displacement, rel=0.05), makeup
+    t = ref.matched_warp("translation", 1.0, p=1.0)
+    assert t.affine == 0 and t.displacement == 0 and t.translate[0] > 0
+    f = ref.matched_warp("field", 1.0, p=1.0)
+    assert f.affine == 0 and f.translate == (0.0, 0.0) and f.displacement > 0
+    x, y = ablation.build_pipeline("classical+warp-mix*1.5", ref, args)(clips, labels)
+    assert x.shape == clips.shape and x.dtype == torch.float32 and torch.equal(y, labels)
+    # the shipped generator saw 10,000 labelled clips: the report must not call that fair
+    assert ref.provenance(2, 0)["protocol"] == "more labelled data than the classifier"
+
+
+def test_provenance_names_the_protocol(ablation, tmp_path):
+    import shutil
+
+    from videoaug.gan.augment import resolve_checkpoint
+
+    args = _quick_args(ablation)
+    clips, labels = ablation.few_shot_subset(1, 0, args)
+    for data, expected in [({"kind": "moving-mnist", "digit_source": "glyphs"}, "transfer"),
+                           ({"kind": "moving-mnist", "per_class": 1, "seed": 1003, "digit_source": ""}, "same data"),
+                           ({"kind": "moving-mnist", "per_class": 1, "seed": 1004, "digit_source": ""}, "more"),
+                           ({"kind": "moving-mnist", "per_class": 2, "seed": 1003, "digit_source": ""}, "more")]:
+        folder = tmp_path / f"g{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(resolve_checkpoint("moving_mnist"), folder)
+        config = json.loads((folder / "config.json").read_text())
+        config["data"] = data
+        (folder / "config.json").write_text(json.dumps(config))
+        ref = ablation.GeneratorRef(str(folder), clips, labels)
+        assert ref.provenance(1, 3)["protocol"].startswith(expected), data
+
+
+def test_paired_differences_and_best_against_best(ablation):
+    runs = []
+    for seed, (c, w1, w2, g) in enumerate([(0.70, 0.72, 0.71, 0.75), (0.60, 0.61, 0.64, 0.66),
+                                           (0.80, 0.80, 0.79, 0.83)]):
+        for setting, acc in [("classical", c), ("classical+warp-mix", w1), ("classical+warp-translation", w2),
+                             ("classical+rcgan [a]", g)]:
+            runs.append({"n_per_class": 10, "setting": setting, "seed": seed, "accuracy": acc})
+    d = ablation.paired(runs, 10, "classical+rcgan [a]", "classical")
+    assert d["diffs"] == pytest.approx([5.0, 6.0, 3.0]) and d["positive"] == 3
+    assert d["mean"] == pytest.approx(14 / 3) and d["std"] == pytest.approx(1.5275, abs=1e-3)
+    report = {"runs": runs, "summary": ablation.summarise(runs)}
+    lines = ablation.comparisons(report)
+    best = [x for x in lines if x.startswith("N=10: best generator")]
+    # best warp by mean: translation (0.7133) over mix (0.71); generator minus it: +4.0, +2.0, +4.0
+    assert len(best) == 1 and "(classical+warp-translation)" in best[0]
+    assert "+3.3 ± 1.2 points, positive on 3 of 3 seeds" in best[0] and best[0].endswith(": met)")
+    assert ablation.paired(runs, 50, "classical", "classical+warp-mix") is None
+
+
+def test_ablation_quick_with_generator_and_warp_settings_merges_tagged_runs(ablation, tmp_path):
+    common = ["--quick", "--seeds", "0", "1", "--markdown", ""]
+    first = tmp_path / "a.json"
+    assert ablation.main([*common, "--settings", "classical", "classical+warp-mix", "classical+rcgan",
+                          "--tag", "shipped", "--json", str(first)]) == 0
+    out_json, out_md = tmp_path / "all.json", tmp_path / "results.md"
+    assert ablation.main([*common[:-2], "--merge-only", "--add-to", str(first), "--json", str(out_json),
+                          "--markdown", str(out_md)]) == 0
+    report = json.loads(out_json.read_text())
+    assert set(report["summary"]["2"]) == {"classical", "classical+warp-mix [shipped]",
+                                          "classical+rcgan [shipped]"}
+    assert len(report["generators"]) == 2 and report["generators"][0]["tag"] == "shipped"
+    md = out_md.read_text()
+    assert "| classical+rcgan [shipped] |" in md and "best generator (classical+rcgan [shipped])" in md
+    assert "more labelled data than the classifier" in md and "mean displacement" in md
 
 
 # -- UCF-101 classifier --------------------------------------------------------------------------------------
