@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", default="",
                    help="names the generator: settings that depend on it are reported as 'SETTING [TAG]', so runs "
                    "with several generators can be merged")
-    p.add_argument("--rcgan-strength", type=float, default=1.0, help="the generator's strength ('rcgan*S' multiplies it)")
+    p.add_argument("--rcgan-strength", type=float, default=1.0,
+                   help="the generator's strength ('rcgan*S' multiplies it)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--json", default="docs/results.json", help="where to write the results as JSON")
@@ -514,7 +515,8 @@ def _generators(report: dict) -> list[dict]:
 def merge_earlier(earlier: dict, args: argparse.Namespace, runs: list[dict], commands: list[str],
                   wall: float) -> tuple[list[dict], list[str], list[str], float]:
     """Merge the runs of an earlier report (``--add-to``) into this one; refuse a different configuration."""
-    ignore = {"settings", "threads", "add_to", "merge_only", "rcgan_checkpoint", "rcgan_p", "rcgan_strength", "tag"}
+    ignore = {"settings", "threads", "add_to", "merge_only", "rcgan_checkpoint", "rcgan_p", "rcgan_strength",
+              "tag"}
     mine = {k: v for k, v in vars(args).items() if k not in ignore | {"json", "markdown"}}
     theirs = {k: v for k, v in earlier["config"].items() if k not in ignore}
     diff = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
