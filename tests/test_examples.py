@@ -360,19 +360,22 @@ def test_ablation_quick_with_rcgan_settings(ablation, tiny_rcgan, tmp_path):
     assert ablation.main(argv) == 0
     report = json.loads((tmp_path / "r.json").read_text())
     assert set(report["summary"]["2"]) == {"classical+rcgan", "all"}
-    assert report["rcgan"]["checkpoint"] == str(tiny_rcgan) and report["rcgan"]["steps"] == 0
-    assert f"`{tiny_rcgan}`, trained 0 steps" in (tmp_path / "r.md").read_text()
+    (g,) = report["generators"]  # one seed, one N: one generator record
+    assert g["checkpoint"] == str(tiny_rcgan) and g["steps"] == 0 and g["n_per_class"] == 2
+    assert f"`{tiny_rcgan}`: " in (tmp_path / "r.md").read_text()
+    assert "; trained 0 steps" in (tmp_path / "r.md").read_text()
 
 
 def test_ablation_rcgan_pipeline_changes_clips_and_keeps_labels(ablation, tiny_rcgan):
     args = _quick_args(ablation, "--rcgan-checkpoint", str(tiny_rcgan))
     args.rcgan_p = 1.0
     clips, labels = ablation.few_shot_subset(1, 0, args)
-    x, y = ablation.build_pipeline("classical+rcgan", ablation.load_rcgan(args))(clips, labels)
+    ref = ablation.GeneratorRef(str(tiny_rcgan), clips, labels)
+    x, y = ablation.build_pipeline("classical+rcgan", ref, args)(clips, labels)
     assert torch.equal(y, labels) and x.shape == clips.shape
     torch.manual_seed(0)
-    rc, _ = ablation.load_rcgan(args)(clips, labels)
-    assert rc.dtype == torch.uint8 and not torch.equal(rc, clips)
+    rc, _ = ablation.build_pipeline("rcgan", ref, args)(clips, labels)
+    assert rc.dtype == torch.float32 and not torch.equal(rc, clips.float() / 255)
 
 
 def test_ucf101_classifier_with_rcgan_on_rgb_clips(ucf, ucf_tree, tiny_rcgan, tmp_path):
@@ -405,7 +408,7 @@ def test_ablation_add_to_merges_an_earlier_run(ablation, tmp_path, tiny_rcgan):
                           "--json", str(tmp_path / "all.json")]) == 0
     everything = json.loads((tmp_path / "all.json").read_text())
     assert set(everything["summary"]["2"]) == {"none", "classical", "classical+rcgan", "all"}
-    assert len(everything["runs"]) == 4 and everything["rcgan"] is not None
+    assert len(everything["runs"]) == 4 and len(everything["generators"]) == 2
     assert everything["command"].count("ablation_moving_mnist.py") == 3
     # a different configuration is refused, not silently merged
     with pytest.raises(ValueError, match="steps"):
