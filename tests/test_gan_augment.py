@@ -137,11 +137,19 @@ def test_channel_rule(ckpt, ckpt_rgb):
     aug = RCGANAugment(ckpt, p=1.0)
     grey = make_video(B=3, T=4, C=1, H=16, W=16, dtype=torch.float32)
     rgb = grey.expand(3, 4, 3, 16, 16).contiguous()
-    out_grey = aug(grey)
-    out_rgb = aug.replay(rgb, params=aug.last_params)
-    # a grey clip stored as RGB gets exactly the variant the grey clip gets, on every channel
+    out_rgb = aug(rgb)
+    # a grey clip stored as RGB gets, on every channel, the variant the grey clip gets with the RGB border rule
+    # (reflection instead of the checkpoint's zeros, brightness re-centred: see tests/test_gan_augment_rgb.py)
+    natural = RCGANAugment(ckpt, p=1.0, padding_mode="reflection", keep_brightness=True)
+    out_grey = natural.replay(grey, params=aug.last_params)
     for c in range(3):
         torch.testing.assert_close(out_rgb[:, :, c : c + 1], out_grey, atol=1e-5, rtol=0)
+    # and with the checkpoint's own rule forced, exactly the default variant of the grey clip
+    own = RCGANAugment(ckpt, p=1.0, padding_mode="zeros", keep_brightness=False)
+    forced = own.replay(rgb, params=aug.last_params)
+    for c in range(3):
+        torch.testing.assert_close(forced[:, :, c : c + 1], aug.replay(grey, params=aug.last_params), atol=1e-5,
+                                   rtol=0)
     # colour is kept: the same displacement on all channels of a coloured clip keeps their order per pixel
     colour = torch.stack([grey[:, :, 0] * 0.2, grey[:, :, 0] * 0.5, grey[:, :, 0] * 0.8], dim=2)
     out_colour = RCGANAugment(ckpt, p=1.0)(colour)

@@ -41,6 +41,7 @@ __all__ = [
 CHECKPOINTS_ENV = "VIDEOAUG_CHECKPOINTS"
 _REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 _LUMA = (0.299, 0.587, 0.114)
+_PADDING_MODES = (None, "zeros", "border", "reflection")
 
 _cache: dict[tuple[str, str], tuple[int | None, Any, dict]] = {}
 _cache_lock = threading.Lock()
@@ -131,6 +132,20 @@ class RCGANAugment(RandomVideoTransform):
     are applied to the clip's own channels (a 1-channel gain acts on R, G and B alike; a 3-channel gain is
     averaged). Colours are kept and every channel moves together.
 
+    Borders: a warp pulls pixels from outside the frame. ``padding_mode=None`` (default) chooses by the input
+    (:meth:`padding_for`): a grey clip on a grey checkpoint gets the checkpoint's own mode (``"zeros"`` for
+    ``moving_mnist``, whose digits move on black); an RGB clip, or any clip whose channel count differs from the
+    checkpoint's, is taken for natural video and gets ``"reflection"`` where the checkpoint says ``"zeros"``
+    (mirrored content, no black bands, brightness kept); a checkpoint trained with ``"border"`` or
+    ``"reflection"`` keeps its own. ``"zeros"``, ``"border"`` or ``"reflection"`` force one mode for every input.
+
+    Brightness: the gain and bias a checkpoint learned belong to its own data (the shipped one dims white digits
+    on black by up to 15 %, and on natural frames it dims everything by that much). ``keep_brightness=None``
+    (default) re-centres them when the clip's channels differ from the checkpoint's (:meth:`keeps_brightness_for`):
+    each frame's gain and bias are shifted to mean zero over the frame, so its mean brightness is kept while the
+    local variation of brightness stays (a re-centred gain lies within twice the checkpoint's ``max_gain``).
+    ``True`` or ``False`` force it for every input.
+
     Device: ``"auto"`` runs where the input is; ``"cpu"``/``"cuda"`` run there and return the result on the
     input's device. Inside a DataLoader worker it always runs on the CPU (CUDA cannot be used after fork; a
     warning says so once if another device was asked for): use :class:`GPUAugment` on batches in the training
@@ -145,6 +160,8 @@ class RCGANAugment(RandomVideoTransform):
         batch_size: clips per generator call (larger batches are processed in chunks).
         generator: optional ``torch.Generator`` for the per-clip draws and the generator noise.
         use_labels: condition on labels found among the inputs (default) or always use "no label".
+        padding_mode: ``None`` (the rule above), ``"zeros"``, ``"border"`` or ``"reflection"``.
+        keep_brightness: ``None`` (the rule above), ``True`` or ``False``.
 
     Shape:
         ``(T, C, H, W)`` or ``(B, T, C, H, W)``, ``C`` 1 or 3, uint8 or float in [0, 1], plain or
@@ -164,8 +181,14 @@ class RCGANAugment(RandomVideoTransform):
         batch_size: int = 64,
         generator: torch.Generator | None = None,
         use_labels: bool = True,
+        padding_mode: str | None = None,
+        keep_brightness: bool | None = None,
     ) -> None:
         super().__init__(p=p, generator=generator)
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"padding_mode: expected one of {_PADDING_MODES}, got {padding_mode!r}")
+        if keep_brightness not in (None, True, False):
+            raise ValueError(f"keep_brightness: expected None, True or False, got {keep_brightness!r}")
         if not isinstance(strength, (int, float)) or not 0.0 <= float(strength) <= 4.0:
             raise ValueError(f"strength: expected a number in [0, 4], got {strength!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -182,8 +205,11 @@ class RCGANAugment(RandomVideoTransform):
         self.device = device if device == "auto" else str(torch.device(device))
         self.batch_size = batch_size
         self.use_labels = bool(use_labels)
+        self.padding_mode = padding_mode
+        self.keep_brightness = keep_brightness
         model, _ = load_cached(self.checkpoint, torch.device("cpu"))  # validates the checkpoint now
         cfg = model.config
+        self.checkpoint_padding_mode = str(cfg.padding_mode)
         self.channels = int(cfg.channels)
         self.num_classes = int(cfg.num_classes)
         self.z_dim = int(cfg.z_dim)
@@ -194,8 +220,29 @@ class RCGANAugment(RandomVideoTransform):
     def extra_repr(self) -> str:
         return (
             f"checkpoint={str(self.checkpoint)!r}, p={self.p}, strength={self.strength}, "
-            f"device={self.device!r}, batch_size={self.batch_size}"
+            f"device={self.device!r}, batch_size={self.batch_size}, padding_mode={self.padding_mode!r}, "
+            f"keep_brightness={self.keep_brightness!r}"
         )
+
+    def padding_for(self, channels: int) -> str:
+        """The ``grid_sample`` padding used for clips with ``channels`` channels (the rule in the class docstring).
+
+        Example: the shipped 1-channel ``moving_mnist`` checkpoint (``"zeros"``) gives ``"zeros"`` for a grey clip
+        and ``"reflection"`` for an RGB one.
+        """
+        if self.padding_mode is not None:
+            return self.padding_mode
+        own = self.checkpoint_padding_mode
+        if channels == self.channels == 1 or own != "zeros":
+            return own
+        return "reflection"
+
+    def keeps_brightness_for(self, channels: int) -> bool:
+        """Whether the brightness fields are re-centred for clips with ``channels`` channels (see the class
+        docstring): by default exactly when ``channels`` differs from the checkpoint's."""
+        if self.keep_brightness is not None:
+            return self.keep_brightness
+        return channels != self.channels
 
     # -- parameters ------------------------------------------------------------------------------------------
     def check_inputs(self, flat_inputs: list[Any]) -> None:
@@ -303,28 +350,39 @@ class RCGANAugment(RandomVideoTransform):
     ) -> torch.Tensor:
         """Float32 variants ``(n, T, C, H, W)`` in [0, 1] of ``clips`` (any dtype) on their device."""
         x = to_float(clips).float()
+        c = x.shape[2]
+        padding, keep = self.padding_for(c), self.keeps_brightness_for(c)
         with (
             torch.inference_mode(),
             torch.autocast("cuda", dtype=torch.bfloat16, enabled=x.device.type == "cuda"),
         ):
-            if x.shape[2] == self.channels:
+            if c == self.channels and padding == self.checkpoint_padding_mode and not keep:
                 out = model(x, labels, noise=(z, e), strength=self.strength)
             else:
-                out = self._generate_other_channels(model, x, labels, z, e)
+                out = self._generate_with_fields(model, x, labels, z, e, padding, keep)
             out = out.float().clamp(0, 1)
         return out
 
-    def _generate_other_channels(self, model, x: torch.Tensor, labels, z, e) -> torch.Tensor:
+    def _generate_with_fields(
+        self, model, x: torch.Tensor, labels, z, e, padding: str, keep_brightness: bool
+    ) -> torch.Tensor:
+        """Run the generator on ``x`` (or on a proxy with the checkpoint's channel count) for its fields, then
+        apply them to ``x``'s own channels with ``padding`` (and the brightness fields re-centred)."""
         n, t, c, h, w = x.shape
-        if self.channels == 1:  # RGB clip, grey checkpoint: run on luminance
+        if c == self.channels:
+            proxy = x
+        elif self.channels == 1:  # RGB clip, grey checkpoint: run on luminance
             luma = torch.tensor(_LUMA, device=x.device, dtype=x.dtype).view(1, 1, 3, 1, 1)
             proxy = (x * luma).sum(2, keepdim=True)
         else:  # grey clip, RGB checkpoint: run on the grey channel repeated
             proxy = x.expand(n, t, 3, h, w)
         _, fields = model(proxy, labels, noise=(z, e), strength=self.strength, return_fields=True)
         gain, bias = fields["gain"], fields["bias"]
-        if self.channels == 3:
+        if self.channels != c and self.channels == 3:
             gain, bias = gain.mean(2, keepdim=True), bias.mean(2, keepdim=True)
+        if keep_brightness:  # (n, t, C, h, w): zero mean over each frame
+            gain = gain - gain.mean(dim=(2, 3, 4), keepdim=True)
+            bias = bias - bias.mean(dim=(2, 3, 4), keepdim=True)
         gain = gain.expand(n, t, c, *gain.shape[-2:]).reshape(n * t, c, *gain.shape[-2:])
         bias = bias.expand(n, t, c, *bias.shape[-2:]).reshape(n * t, c, *bias.shape[-2:])
         out = model.apply_fields(
@@ -335,6 +393,7 @@ class RCGANAugment(RandomVideoTransform):
             gain,
             bias,
             self.strength,
+            padding_mode=padding,
         )
         return out.reshape(n, t, c, h, w)
 
@@ -353,7 +412,8 @@ class GPUAugment:
     The output is an ordinary tensor (not an inference tensor), so it can go through a model under autograd.
 
     Args:
-        checkpoint, p, strength, batch_size, generator, use_labels: as for :class:`RCGANAugment`.
+        checkpoint, p, strength, batch_size, generator, use_labels, padding_mode, keep_brightness: as for
+            :class:`RCGANAugment`.
         device: where to run (default: ``"cuda"`` when available, else ``"cpu"``).
 
     Shape:
@@ -370,6 +430,8 @@ class GPUAugment:
         batch_size: int = 256,
         generator: torch.Generator | None = None,
         use_labels: bool = True,
+        padding_mode: str | None = None,
+        keep_brightness: bool | None = None,
     ) -> None:
         self.device = torch.device(
             device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu")
@@ -382,6 +444,8 @@ class GPUAugment:
             batch_size=batch_size,
             generator=generator,
             use_labels=use_labels,
+            padding_mode=padding_mode,
+            keep_brightness=keep_brightness,
         )
 
     def __call__(self, video: torch.Tensor, labels: torch.Tensor | None = None):

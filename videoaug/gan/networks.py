@@ -316,6 +316,7 @@ class Generator(nn.Module):
         gain: torch.Tensor,
         bias: torch.Tensor,
         strength: float = 1.0,
+        padding_mode: str | None = None,
     ) -> torch.Tensor:
         """Warp and re-light frames ``(N, C, H, W)`` float with explicit fields (no randomness).
 
@@ -326,6 +327,8 @@ class Generator(nn.Module):
             warp: ``(N, 2, h, w)`` residual displacement (x, y), upsampled bilinearly to ``(H, W)``.
             gain, bias: ``(N, C, h, w)`` relative gain and additive bias, upsampled bilinearly.
             strength: multiplies every field.
+            padding_mode: ``grid_sample`` padding (``zeros``, ``border``, ``reflection``) instead of the config's
+                (``RCGANAugment`` uses it to keep black bands off natural frames).
 
         Returns:
             ``(N, C, H, W)`` float in [0, 1].
@@ -339,7 +342,7 @@ class Generator(nn.Module):
         flow = F.interpolate(warp.to(frames.dtype), size=(H, W), mode="bilinear", align_corners=False)
         grid = grid + strength * flow.permute(0, 2, 3, 1)
         out = F.grid_sample(
-            frames, grid, mode="bilinear", padding_mode=self.config.padding_mode, align_corners=False
+            frames, grid, mode="bilinear", padding_mode=padding_mode or self.config.padding_mode, align_corners=False
         )
         g = F.interpolate(gain.to(frames.dtype), size=(H, W), mode="bilinear", align_corners=False)
         b = F.interpolate(bias.to(frames.dtype), size=(H, W), mode="bilinear", align_corners=False)
