@@ -34,6 +34,9 @@ GEOMETRIC = [
     pytest.param(lambda: T.RandomAffine(20, translate=(0.1, 0.2), scale=(0.8, 1.2), shear=(-10, 10, -5, 5)),
                  id="RandomAffine"),
     pytest.param(lambda: T.RandomPerspective(0.5, p=1.0), id="RandomPerspective"),
+    pytest.param(lambda: T.RandomSmoothWarp(), id="RandomSmoothWarp"),
+    pytest.param(lambda: T.RandomSmoothWarp(translate=0.15, affine=0.1, displacement=0.05, drift=1.0, p=0.7),
+                 id="RandomSmoothWarp-drift"),
 ]
 TEMPORAL = [
     pytest.param(lambda: T.TemporalRandomCrop(3), id="TemporalRandomCrop"),
@@ -50,6 +53,27 @@ MAX_DISAGREEMENT = 0.05
 @pytest.mark.parametrize("factory", GEOMETRIC + TEMPORAL)
 def test_contract_targets(factory):
     check_targets(factory(), max_disagreement=MAX_DISAGREEMENT)
+
+
+def test_contract_targets_smooth_warp_reflection_masks():
+    # reflected borders paint mirrored copies of objects near the edge: the mask has them too, no box does
+    check_targets(T.RandomSmoothWarp(translate=0.2, padding_mode="reflection"), max_disagreement=MAX_DISAGREEMENT,
+                  boxes=False)
+
+
+def test_smooth_warp_points_invert_the_sampling_grid():
+    torch.manual_seed(3)
+    n, h, w = 3, 24, 32
+    shift, affine = 0.2 * torch.rand(n, 2) - 0.1, 0.1 * torch.rand(n, 2, 2) - 0.05
+    warp = 0.1 * torch.rand(n, 2, 4, 5) - 0.05
+    x = torch.rand(n, 50, 2, dtype=torch.float64) * torch.tensor([w, h]) * 0.8 + 3  # output points, pixels
+    u = x * torch.tensor([2.0 / w, 2.0 / h]) - 1
+    d = torch.nn.functional.grid_sample(warp.double(), u[:, :, None], mode="bilinear", padding_mode="border",
+                                        align_corners=False)[..., 0].transpose(1, 2)
+    grid = u @ (torch.eye(2) + affine).double().transpose(1, 2) + shift.double()[:, None] + d  # input points
+    p = (grid + 1) / torch.tensor([2.0 / w, 2.0 / h])
+    back = VF.smooth_warp_points(p, (h, w), shift, affine, warp)
+    torch.testing.assert_close(back, x, atol=1e-6, rtol=0)
 
 
 def test_contract_targets_randaugment_geometric_ops():

@@ -25,6 +25,8 @@ __all__ = [
     "hflip_matrix",
     "affine_box_map",
     "perspective_box_map",
+    "box_outline",
+    "enclosing_boxes",
 ]
 
 
@@ -129,3 +131,20 @@ def warp_boxes(boxes: torch.Tensor, matrix: torch.Tensor, canvas_size: tuple[int
         out = clamp_boxes(out, *canvas_size)
     return out
 
+
+
+def box_outline(boxes: torch.Tensor, per_side: int = 16) -> torch.Tensor:
+    """``per_side`` points along each side of every ``XYXY`` box ``(..., N, 4)``: ``(..., N, 4 * per_side, 2)``
+    (x, y), float64, for warps that bend straight sides (a box is then moved as its outline)."""
+    x0, y0, x1, y1 = boxes.to(torch.float64).unbind(-1)
+    a = torch.linspace(0.0, 1.0, per_side, dtype=torch.float64, device=boxes.device)
+
+    def side(xa, ya, xb, yb):
+        return torch.stack([xa[..., None] + a * (xb - xa)[..., None], ya[..., None] + a * (yb - ya)[..., None]], -1)
+    return torch.cat([side(x0, y0, x1, y0), side(x1, y0, x1, y1), side(x1, y1, x0, y1), side(x0, y1, x0, y0)], -2)
+
+
+def enclosing_boxes(points: torch.Tensor, canvas_size: tuple[int, int] | None = None) -> torch.Tensor:
+    """``(..., P, 2)`` points -> the ``XYXY`` boxes ``(..., 4)`` enclosing them, clamped to ``canvas_size``."""
+    out = torch.cat([points.amin(-2), points.amax(-2)], -1)
+    return clamp_boxes(out, *canvas_size) if canvas_size is not None else out

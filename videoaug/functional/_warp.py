@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from ._geometry import _compute_dtype, _fill_tensor, _grid_sample, _interp_mode, _to_dtype
 
-__all__ = ["smooth_warp", "smooth_warp_grid"]
+__all__ = ["smooth_warp", "smooth_warp_grid", "smooth_warp_points"]
 
 PADDING_MODES = ("zeros", "border", "reflection")
 
@@ -145,3 +145,43 @@ def smooth_warp(
         out = _grid_sample(x.to(cdt) - fill_t, grid, mode, None, padding_mode).add_(fill_t)
         out = _to_dtype(out, video.dtype)
     return out.reshape(b, t, c, h, w)
+
+
+def smooth_warp_points(points: torch.Tensor, size: tuple[int, int], shift: torch.Tensor | None = None,
+                       affine: torch.Tensor | None = None, warp: torch.Tensor | None = None,
+                       iterations: int = 12) -> torch.Tensor:
+    """Where :func:`smooth_warp` moves input points: the output position ``x`` with ``grid(x) = p``.
+
+    The grid maps output to input, ``grid(x) = (I + A) x + s + d(x)``; its inverse is found by the fixed-point
+    iteration ``x <- (I + A)^-1 (p - s - d(x))`` (a contraction for the small, smooth fields the warp is made
+    for; ``d`` is the upsampled coarse field, evaluated anywhere by ``grid_sample`` with border padding, which is
+    what ``interpolate(align_corners=False)`` gives at pixel centres).
+
+    Args:
+        points: ``(N, P, 2)`` input points (x, y) in continuous pixel coordinates (``[0, W] x [0, H]``).
+        size: the frame's ``(H, W)``.
+        shift, affine, warp: one clip's fields each, per row ``n``: ``(N, 2)``, ``(N, 2, 2)``,
+            ``(N, 2, gh, gw)`` (None: zero).
+        iterations: fixed-point steps.
+
+    Returns:
+        ``(N, P, 2)`` output points, float64.
+    """
+    h, w = size
+    n = points.shape[0]
+    dev = points.device
+    scale = torch.tensor([2.0 / w, 2.0 / h], dtype=torch.float64, device=dev)
+    p = points.to(torch.float64) * scale - 1.0  # normalised, align_corners=False
+    lin = torch.eye(2, dtype=torch.float64, device=dev).expand(n, 2, 2)
+    if affine is not None:
+        lin = lin + affine.to(torch.float64)
+    inv = torch.linalg.inv(lin)
+    target = p - (shift.to(torch.float64)[:, None] if shift is not None else 0.0)
+    x = target @ inv.transpose(1, 2)
+    if warp is not None:
+        field = warp.to(torch.float64)
+        for _ in range(iterations):
+            d = F.grid_sample(field, x[:, :, None, :], mode="bilinear", padding_mode="border",
+                              align_corners=False)[..., 0].transpose(1, 2)  # (N, P, 2)
+            x = (target - d) @ inv.transpose(1, 2)
+    return (x + 1.0) / scale

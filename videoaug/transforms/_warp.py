@@ -14,7 +14,8 @@ import torch
 from torchvision.transforms import InterpolationMode
 
 from .. import functional as F
-from ..functional._warp import PADDING_MODES
+from ..functional._boxes import box_outline, enclosing_boxes
+from ..functional._warp import PADDING_MODES, smooth_warp_points
 from ._base import RandomVideoTransform, VideoShape
 from ._geometry import Fill, _check_fill, _interpolation
 
@@ -74,6 +75,12 @@ class RandomSmoothWarp(RandomVideoTransform):
     per-pixel draw, so it does not depend on the frame size), bounded in normalised units, and optionally drifts.
 
     ``p``: a clip that is not augmented gets zero fields (the identity).
+
+    Masks and boxes given with the video (:mod:`videoaug.transforms._targets`) follow each clip's warp: masks by
+    nearest neighbour with the same ``padding_mode`` (0 outside the frame with ``"zeros"``); a box, whose sides
+    the field bends, as the enclosing box of 16 points per side moved to where the warp puts them (the inverse
+    of its sampling grid, found by fixed-point iteration), clamped to the frame; with ``drift`` every frame its
+    own, so boxes on every frame come back as a ``(T, N, 4)`` track.
 
     Args:
         translate: largest ``|shift|`` per axis, a number or ``(x, y)``, normalised (1.0 = half the side).
@@ -159,6 +166,28 @@ class RandomSmoothWarp(RandomVideoTransform):
         keep = ~self._apply_mask(b)
         return {k: v.masked_fill(keep.view(b, *([1] * (v.ndim - 1))), 0.0) for k, v in params.items()}
 
+    targets = "transformed"
+
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.smooth_warp(video, params["shift"], params["affine"], params["warp"], self.interpolation,
                              self.padding_mode, self.fill)
+
+    def apply_mask(self, mask: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+        return F.smooth_warp(mask, params["shift"], params["affine"], params["warp"], "nearest",
+                             self.padding_mode, None)
+
+    def apply_boxes(self, boxes: torch.Tensor, clip: int, params: dict[str, Any], per_frame: bool
+                    ) -> tuple[torch.Tensor, tuple[int, int]]:
+        t = self._call_targets()
+        size = (t.height, t.width)
+        shift, affine, warp = (params[k][clip].to(boxes.device) for k in ("shift", "affine", "warp"))
+        if shift.ndim == 1:  # one warp for the clip: a leading dimension of 1
+            shift, affine, warp = shift[None], affine[None], warp[None]
+        outline = box_outline(boxes)  # (F, N, P, 2)
+        f, nb, npts = outline.shape[:3]
+        g = shift.shape[0]  # 1 or T warps
+        rows = max(f, g)
+        pts = outline.expand(rows, nb, npts, 2).reshape(rows, nb * npts, 2)
+        moved = smooth_warp_points(pts, size, shift.expand(rows, 2), affine.expand(rows, 2, 2),
+                                   warp.expand(rows, *warp.shape[1:]))
+        return enclosing_boxes(moved.view(rows, nb, npts, 2), size), size
