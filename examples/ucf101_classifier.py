@@ -24,6 +24,17 @@ Example (UCF-101 from https://www.crcv.ucf.edu/data/UCF101.php, split archive un
     python examples/ucf101_classifier.py --root data/UCF-101 --splits data/ucfTrainTestlist \\
         --model r3d_18 --augment all --rcgan-checkpoint checkpoints/ucf101 --epochs 45 --out runs/r3d18-all
 
+On several GPUs, the same command under ``torchrun`` (one process per GPU, ``--batch-size`` clips per process)::
+
+    torchrun --nproc_per_node 4 examples/ucf101_classifier.py --root data/UCF-101 --splits data/ucfTrainTestlist \\
+        --model r3d_18 --augment all --rcgan-checkpoint checkpoints/ucf101 --epochs 45 --out runs/r3d18-all
+
+Each process then trains ``DistributedDataParallel`` on its share of every epoch (a ``DistributedSampler``
+reshuffled per epoch from ``--seed``), augments its batches on its own GPU with its own random draws, and the
+gradients are averaged; rank 0 alone prints, evaluates, writes checkpoints and ``results.json``. ``--resume``
+works the same (every process reads the checkpoint; random draws are seeded per epoch and rank, so a resumed
+run repeats the epochs it had not finished). Without CUDA the processes use the gloo backend on the CPU.
+
 Pretrained weights are only read from a local file (``--pretrained r3d_18.safetensors``); this script never
 downloads anything. A classifier head whose shape does not match the number of classes is re-initialised."""
 
@@ -43,7 +54,8 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
-from torch.utils.data import DataLoader
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler
 from torchvision.models import video as video_models
 from torchvision.transforms import v2
 from tqdm import tqdm
@@ -150,9 +162,54 @@ def load_pretrained(model: nn.Module, path: str) -> None:
     print(f"loaded {len(state)} tensors from {path}; re-initialised: {missing or 'none'}")
 
 
+# -- processes -----------------------------------------------------------------------------------------------
+class Dist:
+    """Where this process stands under ``torchrun`` (``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK``); one process
+    otherwise (``world == 1``, nothing initialised)."""
+
+    def __init__(self) -> None:
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+
+    @property
+    def distributed(self) -> bool:
+        return self.world > 1
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def start(self, device: torch.device) -> None:
+        if self.distributed and not torch.distributed.is_initialized():
+            backend = "nccl" if device.type == "cuda" else "gloo"
+            torch.distributed.init_process_group(backend, rank=self.rank, world_size=self.world)
+
+    def barrier(self) -> None:
+        if self.distributed:
+            torch.distributed.barrier()
+
+    def sum(self, *values: float, device: torch.device) -> list[float]:
+        """The sums of ``values`` over all processes."""
+        if not self.distributed:
+            return list(values)
+        t = torch.tensor(values, dtype=torch.float64, device=device)
+        torch.distributed.all_reduce(t)
+        return t.tolist()
+
+    def stop(self) -> None:
+        if self.distributed and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+
+
 # -- data ----------------------------------------------------------------------------------------------------
-def build_loaders(args: argparse.Namespace) -> tuple[DataLoader, DataLoader, DataLoader, list[str]]:
-    """Train loader (random clip per video), test loader (centre clip), video loader (K clips per video)."""
+def build_loaders(args: argparse.Namespace, dist: Dist | None = None
+                  ) -> tuple[DataLoader, DataLoader, DataLoader, list[str]]:
+    """Train loader (random clip per video), test loader (centre clip), video loader (K clips per video).
+
+    Under ``torchrun`` the train loader draws this process's share through a ``DistributedSampler`` (seeded
+    with ``--seed``; :func:`train_one_epoch` sets its epoch); the test loaders are read by rank 0 alone."""
+    dist = dist or Dist()
     common = {"root": args.root, "split_dir": args.splits, "fold": args.fold, "num_frames": args.frames,
               "stride": args.stride, "size": tuple(args.resize), "progress": not args.no_progress}
     train = UCF101(train=True, sampling="dense", **common)  # a random window of frames `stride` apart
@@ -162,8 +219,14 @@ def build_loaders(args: argparse.Namespace) -> tuple[DataLoader, DataLoader, Dat
     loader = {"num_workers": args.workers, "pin_memory": torch.cuda.is_available(),
               "persistent_workers": False}
     g = torch.Generator().manual_seed(args.seed)
-    train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, drop_last=True, generator=g,
-                              **loader)
+    if dist.distributed:
+        sampler = DistributedSampler(train, num_replicas=dist.world, rank=dist.rank, shuffle=True, seed=args.seed,
+                                     drop_last=True)
+        train_loader = DataLoader(train, batch_size=args.batch_size, sampler=sampler, drop_last=True, generator=g,
+                                  **loader)
+    else:
+        train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, drop_last=True, generator=g,
+                                  **loader)
     test_loader = DataLoader(test, batch_size=args.batch_size, **loader)
     video_loader = DataLoader(videos, batch_size=max(1, args.batch_size // args.eval_clips), **loader)
     return train_loader, test_loader, video_loader, list(train.classes)
@@ -249,8 +312,11 @@ def cosine_lr(step: int, total: int, warmup: int, peak: float) -> float:
 
 def train_one_epoch(model: nn.Module, loader: DataLoader, augment: Callable[..., Batch],
                     loss_fn: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
-                    state: dict, args: argparse.Namespace, device: torch.device, amp: bool) -> dict:
-    """One pass over ``loader``; ``state["step"]`` counts optimiser steps across epochs (for the schedule)."""
+                    state: dict, args: argparse.Namespace, device: torch.device, amp: bool,
+                    dist: Dist | None = None) -> dict:
+    """One pass over ``loader``; ``state["step"]`` counts optimiser steps across epochs (for the schedule).
+    Under ``torchrun`` the loss and accuracy returned are over all processes' clips."""
+    dist = dist or Dist()
     model.train()
     steps = len(loader) if not args.max_steps_per_epoch else min(len(loader), args.max_steps_per_epoch)
     if steps == 0:
@@ -258,11 +324,15 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, augment: Callable[...,
                          f"for --batch-size {args.batch_size}")
     # the shuffle (and worker seeds) of epoch e depend only on (seed, e): a resumed run sees the same batches
     loader.generator.manual_seed(args.seed * 100_003 + state["epoch"])
+    if dist.distributed:
+        # this process's share of epoch e, and its own augmentation draws, depend only on (seed, e, rank)
+        loader.sampler.set_epoch(state["epoch"])
+        torch.manual_seed((args.seed * 100_003 + state["epoch"]) * 1_009 + dist.rank)
     total_steps = steps * args.epochs
     warmup = round(args.warmup_epochs * steps)
     loss_sum = correct = seen = 0.0
     bar = tqdm(loader, total=steps, desc=f"epoch {state['epoch'] + 1}/{args.epochs}", leave=False,
-               disable=args.no_progress)
+               disable=args.no_progress or not dist.main)
     for i, (videos, labels) in enumerate(bar):
         if i >= steps:
             break
@@ -287,6 +357,7 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, augment: Callable[...,
         correct += (logits.argmax(1) == hard).sum().item()
         seen += len(labels)
         bar.set_postfix(loss=f"{loss_sum / seen:.3f}", lr=f"{lr:.4f}")
+    loss_sum, correct, seen = dist.sum(loss_sum, correct, seen, device=device)
     return {"train_loss": loss_sum / max(seen, 1), "train_acc": correct / max(seen, 1), "lr": lr}
 
 
@@ -373,15 +444,29 @@ def resolve_device(name: str) -> torch.device:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    torch.manual_seed(args.seed)
+    dist = Dist()
     device = resolve_device(args.device)
+    if dist.distributed and device.type == "cuda":
+        device = torch.device("cuda", dist.local_rank)  # one GPU per process
+        torch.cuda.set_device(device)
+    dist.start(device)
+    try:
+        return _train(args, argv, dist, device)
+    finally:
+        dist.stop()
+
+
+def _train(args: argparse.Namespace, argv: list[str], dist: Dist, device: torch.device) -> int:
+    torch.manual_seed(args.seed)
     amp = device.type == "cuda" and not args.no_amp
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    log = print if dist.main else (lambda *a, **k: None)
 
-    train_loader, test_loader, video_loader, classes = build_loaders(args)
+    train_loader, test_loader, video_loader, classes = build_loaders(args, dist)
     num_classes = len(classes)
+    # same seed, same initial weights on every process (DDP also broadcasts rank 0's)
     model = build_model(args.model, num_classes, args.pretrained).to(device)
     augment, mixing = build_train_augment(args, num_classes)
     eval_transform = build_eval_transform(args)
@@ -394,41 +479,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     state = {"epoch": 0, "step": 0, "history": []}
     if args.resume and (out / "last.json").is_file():
         state = load_checkpoint(out, model, optimizer, scaler)
-        print(f"resumed from {out / 'last.json'} after epoch {state['epoch']}")
-    print(f"{args.model} on {device} ({'AMP' if amp else 'fp32'}), {num_classes} classes, "
-          f"{len(train_loader.dataset)} train / {len(test_loader.dataset)} test videos, "
-          f"augment={args.augment}")
+        log(f"resumed from {out / 'last.json'} after epoch {state['epoch']}")
+    trained = model  # what is saved and evaluated; the DDP wrapper only trains
+    if dist.distributed:
+        model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    log(f"{args.model} on {device} ({'AMP' if amp else 'fp32'}), {num_classes} classes, "
+        f"{len(train_loader.dataset)} train / {len(test_loader.dataset)} test videos, augment={args.augment}"
+        + (f", {dist.world} processes x {args.batch_size} clips" if dist.distributed else ""))
 
     progress = not args.no_progress
     first_epoch = state["epoch"]
     while state["epoch"] < args.epochs:
         if args.stop_after and state["epoch"] - first_epoch >= args.stop_after:
-            print(f"stopping after {args.stop_after} epoch(s) as asked; continue with --resume")
+            log(f"stopping after {args.stop_after} epoch(s) as asked; continue with --resume")
             return 0
         t0 = time.perf_counter()
         stats = train_one_epoch(model, train_loader, augment, loss_fn, optimizer, scaler, state, args, device,
-                                amp)
-        stats["test_clip_acc"] = evaluate_clips(model, test_loader, eval_transform, device, amp, progress)
+                                amp, dist)
         state["epoch"] += 1
-        stats.update(epoch=state["epoch"], seconds=round(time.perf_counter() - t0, 2))
-        state["history"].append(stats)
-        save_checkpoint(out, model, optimizer, scaler, state)
-        print(f"epoch {state['epoch']}/{args.epochs}: loss {stats['train_loss']:.4f}, train acc "
-              f"{stats['train_acc']:.4f}, test clip acc {stats['test_clip_acc']:.4f} "
-              f"({stats['seconds']:.0f}s)")
+        if dist.main:  # rank 0 evaluates and writes; the others wait for the checkpoint
+            stats["test_clip_acc"] = evaluate_clips(trained, test_loader, eval_transform, device, amp, progress)
+            stats.update(epoch=state["epoch"], seconds=round(time.perf_counter() - t0, 2))
+            state["history"].append(stats)
+            save_checkpoint(out, trained, optimizer, scaler, state)
+            log(f"epoch {state['epoch']}/{args.epochs}: loss {stats['train_loss']:.4f}, train acc "
+                f"{stats['train_acc']:.4f}, test clip acc {stats['test_clip_acc']:.4f} "
+                f"({stats['seconds']:.0f}s)")
+        dist.barrier()
 
-    video_acc = evaluate_videos(model, video_loader, eval_transform, device, amp, progress)
+    if not dist.main:
+        return 0
+    video_acc = evaluate_videos(trained, video_loader, eval_transform, device, amp, progress)
     results = {
-        "command": "python examples/ucf101_classifier.py " + " ".join(shlex.quote(a) for a in argv),
+        "command": ("torchrun --nproc_per_node " + os.environ.get("LOCAL_WORLD_SIZE", str(dist.world)) + " "
+                    if dist.distributed else "python ") + "examples/ucf101_classifier.py "
+        + " ".join(shlex.quote(a) for a in argv),
         "model": args.model, "augment": args.augment, "fold": args.fold, "num_classes": num_classes,
         "device": str(device) if device.type != "cuda" else torch.cuda.get_device_name(device),
-        "amp": amp, "torch": torch.__version__, "epochs": state["epoch"], "history": state["history"],
+        "amp": amp, "torch": torch.__version__, "world_size": dist.world, "epochs": state["epoch"],
+        "history": state["history"],
         "test_clip_acc": state["history"][-1]["test_clip_acc"] if state["history"] else None,
         "test_video_acc": video_acc, "eval_clips": args.eval_clips,
         "wall_seconds": round(time.perf_counter() - start, 1),
     }
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"video accuracy ({args.eval_clips} clips per video): {video_acc:.4f}; "
+    log(f"video accuracy ({args.eval_clips} clips per video): {video_acc:.4f}; "
           f"wrote {out / 'results.json'}")
     return 0
 

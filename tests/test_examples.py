@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -296,6 +298,68 @@ def test_ucf101_classifier_resumed_run_equals_uninterrupted_run(ucf, ucf_tree, t
             assert torch.equal(a[k], b[k]), f"{k} differs between the resumed and the uninterrupted run"
     uninterrupted = json.loads((whole / "results.json").read_text())
     assert results["test_video_acc"] == uninterrupted["test_video_acc"]
+
+
+def _torchrun(argv, nproc=2):
+    """The example under ``torchrun`` with ``nproc`` gloo processes on the CPU; returns the completed process."""
+    root = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc),
+           str(root / "examples" / "ucf101_classifier.py"), *argv, "--device", "cpu"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(root))
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def test_ucf101_classifier_distributed_sampler_splits_each_epoch(ucf, ucf_tree):
+    args = ucf.build_parser().parse_args(_ucf_argv(ucf_tree, "unused", "--batch-size", "2"))
+    shares = []
+    for rank in (0, 1):
+        dist = ucf.Dist()
+        dist.world, dist.rank = 2, rank
+        train_loader = ucf.build_loaders(args, dist)[0]
+        sampler = train_loader.sampler
+        assert isinstance(sampler, torch.utils.data.DistributedSampler) and sampler.seed == args.seed
+        epochs = []
+        for epoch in (0, 1):
+            sampler.set_epoch(epoch)
+            epochs.append(list(sampler))
+        assert epochs[0] != epochs[1]  # reshuffled per epoch
+        shares.append(epochs)
+    for epoch in (0, 1):  # the two processes see disjoint halves of the 12 training videos
+        assert not set(shares[0][epoch]) & set(shares[1][epoch])
+        assert len(shares[0][epoch]) == len(shares[1][epoch]) == 6
+
+
+def test_ucf101_classifier_under_torchrun_with_two_gloo_processes(ucf_tree, tmp_path):
+    from safetensors.torch import load_file
+
+    out = tmp_path / "ddp"
+    proc = _torchrun(_ucf_argv(ucf_tree, out, "--epochs", "1", "--augment", "classical", "--batch-size", "2"))
+    state = json.loads((out / "last.json").read_text())["state"]
+    # 12 training videos, 2 processes x 2 clips: 3 steps per epoch, each process on its 6
+    assert state["epoch"] == 1 and state["step"] == 3
+    assert proc.stdout.count("epoch 1/1:") == 1 and proc.stdout.count("video accuracy") == 1  # rank 0 alone
+    results = json.loads((out / "results.json").read_text())
+    _check_results(results, 1, "classical")
+    assert results["world_size"] == 2 and results["command"].startswith("torchrun --nproc_per_node 2 examples/")
+    weights = load_file(str(out / "last.safetensors"))
+    assert any(k.startswith("model.") for k in weights)
+    assert not any(k.startswith("model.module.") for k in weights)  # the model, not its DDP wrapper
+
+
+@pytest.mark.slow
+def test_ucf101_classifier_under_torchrun_resumes(ucf_tree, tmp_path):
+    out = tmp_path / "ddp"
+    argv = _ucf_argv(ucf_tree, out, "--epochs", "2", "--augment", "classical", "--batch-size", "2", "--resume")
+    _torchrun([*argv, "--stop-after", "1"])
+    state = json.loads((out / "last.json").read_text())["state"]
+    assert state["epoch"] == 1 and state["step"] == 3 and not (out / "results.json").exists()
+    proc = _torchrun(argv)
+    assert "resumed from" in proc.stdout and proc.stdout.count("epoch 2/2:") == 1
+    results = json.loads((out / "results.json").read_text())
+    _check_results(results, 2, "classical")
+    assert results["history"][0] == state["history"][0]  # epoch 1 was not run again
 
 
 def test_ucf101_classifier_rcgan_needs_a_checkpoint(ucf, ucf_tree, tmp_path):

@@ -1,4 +1,4 @@
-"""Command line: ``videoaug fit | sample | bench | demo | prepare``.
+"""Command line: ``videoaug fit | sample | bench | demo | prepare | gpu-check``.
 
 One module per command in this package, each exposing ``add_arguments(parser)`` and ``run(args) -> int`` (the
 work itself lives in plain functions that tests call without the CLI). This file builds the argparse parser from
@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("videoaug.cli.bench", "measure videoaug against torchvision and kornia on the same pipeline"),
     "demo": ("videoaug.cli.demo", "augment a few generated clips and write a side-by-side GIF"),
     "prepare": ("videoaug.cli.prepare", "re-encode a video tree (small, short GOP) for fast training reads"),
+    "gpu-check": ("videoaug.cli.gpu_check", "run every GPU test and benchmark in one time-limited check"),
 }
 
 # what a command may raise for bad input or a failed run: a one-line message and exit code 2, not a traceback

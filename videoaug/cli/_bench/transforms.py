@@ -21,7 +21,9 @@ input, round-robin (one run of each per round, so load from other processes shif
 - the stages of the unfused videoaug pipeline on the batch, each on the output of the one before (computed once
   before timing), and the floor again: where the unfused time goes.
 
-``--quick`` shrinks everything (4 clips of 4 x 3 x 32 x 43 cropped to 28) so that tests can run the suite.
+``--dtype bfloat16`` makes every implementation output bfloat16 instead of float32 (``ToDtype``; kornia
+converts its input to it). ``--quick`` shrinks everything (4 clips of 4 x 3 x 32 x 43 cropped to 28) so that
+tests can run the suite.
 """
 
 from __future__ import annotations
@@ -56,32 +58,33 @@ def _sizes(args: argparse.Namespace) -> tuple[int, int, int, int, int]:
     return args.batch, 16, 128, 171, 112
 
 
-def videoaug_pipeline(crop: int) -> v2.Compose:
+def videoaug_pipeline(crop: int, dtype: torch.dtype = torch.float32) -> v2.Compose:
     return v2.Compose([
         T.RandomResizedCrop(crop, scale=(0.5, 1.0)),
         T.RandomHorizontalFlip(),
         T.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8),
-        T.ToDtype(torch.float32, scale=True),
+        T.ToDtype(dtype, scale=True),
         T.Normalize(MEAN, STD),
     ])
 
 
-def fused_pipeline(crop: int) -> v2.Compose:
-    """:func:`videoaug_pipeline` through :func:`videoaug.transforms.fuse`: one pass."""
-    return T.fuse(videoaug_pipeline(crop))
+def fused_pipeline(crop: int, dtype: torch.dtype = torch.float32) -> v2.Compose:
+    """:func:`videoaug_pipeline` through :func:`videoaug.transforms.fuse` (one pass for a float32 output)."""
+    return T.fuse(videoaug_pipeline(crop, dtype))
 
 
-def torchvision_pipeline(crop: int) -> v2.Compose:
+def torchvision_pipeline(crop: int, dtype: torch.dtype = torch.float32) -> v2.Compose:
     return v2.Compose([
         v2.RandomResizedCrop(crop, scale=(0.5, 1.0), antialias=True),
         v2.RandomHorizontalFlip(),
         v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.4, 0.1)], p=0.8),
-        v2.ToDtype(torch.float32, scale=True),
+        v2.ToDtype(dtype, scale=True),
         v2.Normalize(MEAN, STD),
     ])
 
 
-def kornia_pipeline(crop: int, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:
+def kornia_pipeline(crop: int, device: torch.device, dtype: torch.dtype = torch.float32
+                    ) -> Callable[[torch.Tensor], torch.Tensor]:
     import kornia.augmentation as K
 
     seq = K.VideoSequential(
@@ -94,19 +97,19 @@ def kornia_pipeline(crop: int, device: torch.device) -> Callable[[torch.Tensor],
     ).to(device)
 
     def run(batch_u8: torch.Tensor) -> torch.Tensor:
-        return seq(batch_u8.float().div_(255))
+        return seq(batch_u8.to(dtype).div_(255))
 
     return run
 
 
-def _floor(x: torch.Tensor, crop: int) -> Callable[[], object]:
+def _floor(x: torch.Tensor, crop: int, dtype: torch.dtype = torch.float32) -> Callable[[], object]:
     """Read every input byte once (a max) and write a float output of the output's size (a converting copy of
     the top-left crop)."""
     out_shape = (*x.shape[:-2], crop, crop)
 
     def run() -> object:
         peak = torch.amax(x)
-        out = torch.empty(out_shape, dtype=torch.float32, device=x.device).copy_(x[..., :crop, :crop])
+        out = torch.empty(out_shape, dtype=dtype, device=x.device).copy_(x[..., :crop, :crop])
         return out, peak
 
     return run
@@ -131,8 +134,9 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     gen = torch.Generator().manual_seed(0)
     batch = torch.randint(0, 256, (b, t, 3, h, w), generator=gen, dtype=torch.uint8).to(device)
     clip = batch[0].clone()
-    ours, theirs, kornia = videoaug_pipeline(crop), torchvision_pipeline(crop), kornia_pipeline(crop, device)
-    fused = fused_pipeline(crop)
+    dtype = getattr(torch, getattr(args, "dtype", "float32"))
+    ours, theirs = videoaug_pipeline(crop, dtype), torchvision_pipeline(crop, dtype)
+    kornia, fused = kornia_pipeline(crop, device, dtype), fused_pipeline(crop, dtype)
     shape = f"{t}x3x{h}x{w}->{crop}"
     batch_name = f"standard pipeline uint8 {shape}"
     clip_name = f"standard pipeline uint8 {shape}, one clip"
@@ -142,13 +146,13 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
         (batch_name, KORNIA, b, lambda: kornia(batch)),
         (batch_name, VIDEOAUG, b, lambda: ours(batch)),
         (batch_name, VIDEOAUG_FUSED, b, lambda: fused(batch)),
-        (batch_name, FLOOR, b, _floor(batch, crop)),
+        (batch_name, FLOOR, b, _floor(batch, crop, dtype)),
         (clip_name, TORCHVISION_ONE, 1, lambda: theirs(clip)),
         (clip_name, VIDEOAUG_ONE, 1, lambda: ours(clip)),
         (clip_name, VIDEOAUG_FUSED_ONE, 1, lambda: fused(clip)),
-        (clip_name, FLOOR, 1, _floor(clip.unsqueeze(0), crop)),
+        (clip_name, FLOOR, 1, _floor(clip.unsqueeze(0), crop, dtype)),
         *((stages_name, name, b, fn) for name, fn in _stages(ours, batch)),
-        (stages_name, FLOOR, b, _floor(batch, crop)),
+        (stages_name, FLOOR, b, _floor(batch, crop, dtype)),
     ]
     with torch.no_grad():
         times = time_round_robin([fn for *_, fn in rows], repeats=repeats, device=device.type)
@@ -158,5 +162,5 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
         records.append(Record(pipeline=pipeline, impl=impl, device=device.type, batch=n,
                               clips_per_second=n / sec,
                               extra={"median_seconds": sec, "repeats": repeats,
-                                     "clip_shape": [t, 3, h, w], "crop": crop}))
+                                     "clip_shape": [t, 3, h, w], "crop": crop, "dtype": str(dtype)}))
     return records
