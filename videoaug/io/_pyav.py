@@ -90,6 +90,10 @@ class _Video:
     def ts(self, index: int) -> int:
         return self.start + int(index * self._ticks_per_frame)
 
+    def ts_below(self, index: int) -> float:
+        """Time stamps below this one belong to frames before ``index`` (``self.index(ts) < index``)."""
+        return self.start + (index - 0.5) * float(self._ticks_per_frame)
+
     def num_frames(self) -> int:
         declared = self.stream.frames
         if declared > 0:
@@ -210,17 +214,21 @@ class _Out:
     """The ``(U, H, W, 3)`` array the wanted frames are converted into, allocated at the first frame."""
 
     def __init__(self, count: int, size):
+        from av.video.reformatter import VideoReformatter
+
         self.count, self.size = count, size
         self.array: np.ndarray | None = None
         self.done: set[int] = set()
         self.hw: tuple[int, int] | None = None
+        # one scaler for the whole read: VideoFrame.to_ndarray(width=...) builds a new SwsContext per frame
+        self.reformatter = VideoReformatter()
 
     def put(self, i: int, w: int, frame) -> None:
         if self.array is None:
             self.hw = self.size(frame.height, frame.width) if self.size is not None else (frame.height, frame.width)
             self.array = np.empty((self.count, *self.hw, 3), np.uint8)
         h, w_ = self.hw
-        self.array[i] = frame.to_ndarray(format="rgb24", width=w_, height=h)
+        self.array[i] = self.reformatter.reformat(frame, width=w_, height=h, format="rgb24").to_ndarray()
         self.done.add(w)
 
     def missing(self, run: list[int]) -> bool:
@@ -238,10 +246,12 @@ def _decode_run(video: _Video, run: list[int], slot: dict[int, int], out: _Out, 
         pending = iter(run)
         nxt = next(pending)
         first = True
+        skipping = False
+        limit = video.ts_below(nxt)
         for packet in container.demux(stream):
-            if skip_nonref:
-                before = packet.pts is not None and video.index(packet.pts) < nxt
-                cc.skip_frame = "NONREF" if before else "DEFAULT"
+            if skip_nonref and (packet.pts is not None and packet.pts < limit) != skipping:
+                skipping = not skipping  # set only on changes: the property costs more than the compare
+                cc.skip_frame = "NONREF" if skipping else "DEFAULT"
             for frame in packet.decode():
                 if frame.pts is None:
                     continue
@@ -256,6 +266,7 @@ def _decode_run(video: _Video, run: list[int], slot: dict[int, int], out: _Out, 
                     if i not in out.done:
                         out.put(slot[i], i, frame)
                     nxt = next(pending, None)
+                    limit = video.ts_below(nxt) if nxt is not None else limit
                 if nxt is None:
                     cc.skip_frame = "DEFAULT"
                     return
