@@ -132,7 +132,7 @@ class VideoIndex:
                 self.entries[rel] = result
                 record = {"size": size, "mtime_ns": mtime_ns}
                 if isinstance(result, VideoInfo):
-                    record["info"] = [result.num_frames, result.fps, result.height, result.width]
+                    record["info"] = [result.num_frames, result.fps, result.height, result.width, result.codec]
                 else:
                     record["error"], record["backend"] = result, backend
                 cached[rel] = record

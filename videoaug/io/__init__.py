@@ -6,6 +6,7 @@ public name is re-exported here; see the modules for the details (sampling modes
 from ._read import (  # noqa: F401 (PADS)
     BACKENDS,
     PADS,
+    PYAV_FIRST,
     SAMPLINGS,
     VideoInfo,
     VideoReadError,
@@ -19,6 +20,7 @@ from ._write import make_grid, write_gif, write_mp4
 __all__ = [
     "SAMPLINGS",
     "BACKENDS",
+    "PYAV_FIRST",
     "available_backends",
     "VideoReadError",
     "VideoInfo",

@@ -35,7 +35,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-__all__ = ["SEEK_MIN_SKIP", "probe", "read_frames", "pyav"]
+__all__ = ["SEEK_MIN_SKIP", "NotPreferred", "probe", "read_frames", "pyav"]
 
 #: a run of wanted frames starts with a seek only if it skips decoding more than this many frames
 SEEK_MIN_SKIP = 2
@@ -53,6 +53,10 @@ def pyav():
 
 class _Error(Exception):
     """A failure with a cause sentence; :mod:`videoaug.io` turns it into a VideoReadError for the path."""
+
+
+class NotPreferred(Exception):  # noqa: N818 - a hand-over, not an error
+    """:func:`read_frames` was asked to read only codecs that ``prefer`` accepts, and this one is not."""
 
 
 def _message(exc: BaseException) -> str:
@@ -125,8 +129,9 @@ def _open(path: str, num_threads: int):
         raise
 
 
-def probe(path: str, num_threads: int = 1) -> tuple[int, float, int, int]:
-    """``(num_frames, fps, height, width)``; decodes the first frame to learn the size (and that it decodes)."""
+def probe(path: str, num_threads: int = 1) -> tuple[int, float, int, int, str]:
+    """``(num_frames, fps, height, width, codec)``; decodes the first frame to learn the size (and that it
+    decodes)."""
     av = pyav()
     video = _open(path, num_threads)
     with video.container:
@@ -137,7 +142,7 @@ def probe(path: str, num_threads: int = 1) -> tuple[int, float, int, int]:
             raise _Error(f"the first frame cannot be decoded (PyAV: {_message(exc)})") from None
         if frame is None or n <= 0:
             raise _Error("the video stream has no frames")
-        return n, float(video.rate), int(frame.height), int(frame.width)
+        return n, float(video.rate), int(frame.height), int(frame.width), video.cc.name
 
 
 def _runs(wanted: list[int], keys: list[int] | None) -> list[list[int]]:
@@ -160,6 +165,7 @@ def read_frames(
     num_frames: int | None,
     num_threads: int = 1,
     skip_nonref: bool = True,
+    prefer: Callable[[str], bool] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     """Decode the frames ``pick(n)`` asks for; returns ``(idx, frames, n)``.
 
@@ -170,6 +176,8 @@ def read_frames(
         num_frames: the frame count if known (a dataset's index), else counted from the container.
         num_threads: decoder threads (1; 0 for FFmpeg's choice).
         skip_nonref: drop non-reference frames before each wanted frame.
+        prefer: if given, a test of the codec's FFmpeg name; a file whose codec fails it raises
+            :class:`NotPreferred` right after opening.
 
     Returns:
         ``idx`` ``(K, T)``; ``frames`` ``(U, H, W, 3)`` uint8, the distinct indices of ``idx`` in increasing
@@ -181,6 +189,8 @@ def read_frames(
     av = pyav()
     video = _open(path, num_threads)
     with video.container:
+        if prefer is not None and not prefer(video.cc.name):
+            raise NotPreferred(video.cc.name)
         try:
             n = num_frames if num_frames is not None else video.num_frames()
         except av.FFmpegError as exc:

@@ -4,11 +4,14 @@
 frame is decoded that the clip does not need), decodes them, optionally resized at decode time (FFmpeg's
 scaler), and returns a ``uint8`` tensor ``(T, C, H, W)``, or ``(K, T, C, H, W)`` with ``num_clips=K``.
 
-Backends (``backend=``): ``"decord"`` (one ``get_batch`` call, decord's bundled FFmpeg 4.1; x86-64 only),
-``"pyav"`` (:mod:`videoaug.io._pyav`: seek, decode forward, convert only the wanted frames; PyAV's bundled
-FFmpeg, wheels for every platform) and ``"auto"`` (the default: decord where it is installed and reads the
-file, PyAV otherwise). Both give the same frames for the same indices, the same shapes and dtype and the same
-:class:`VideoReadError` causes.
+Backends (``backend=``): ``"decord"`` (one ``get_batch`` call, decord's bundled FFmpeg 4.1; wheels for x86-64
+Linux and Windows only), ``"pyav"`` (:mod:`videoaug.io._pyav`: seek, decode forward, convert only the
+wanted frames; PyAV's bundled FFmpeg, wheels for every platform) and ``"auto"`` (the default): without decord,
+PyAV; with decord, PyAV for the codecs in :data:`PYAV_FIRST` (H.264, HEVC: measured faster there), decord for
+the others (MPEG-4 Part 2 and the rest), and the other backend where the first cannot read the file. The codec
+comes from ``info`` when given (datasets pass their index entry), else PyAV opens the file and hands it to
+decord when the codec is not one of its own. Both backends give the same frames for the same indices, the same
+shapes and dtype and the same :class:`VideoReadError` causes.
 
 Sampling modes (``N`` frames in the video, ``T`` frames wanted):
 
@@ -63,6 +66,7 @@ import torch.nn.functional as F
 __all__ = [
     "SAMPLINGS",
     "BACKENDS",
+    "PYAV_FIRST",
     "available_backends",
     "VideoReadError",
     "VideoInfo",
@@ -99,12 +103,18 @@ class VideoReadError(RuntimeError):
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What :func:`probe` finds out about a video: frame count, average frame rate, frame size in pixels."""
+    """What :func:`probe` finds out about a video: frame count, average frame rate, frame size in pixels, and
+    the codec's FFmpeg name (``"h264"``, ``"mpeg4"``, ...; ``""`` where the prober could not tell)."""
 
     num_frames: int
     fps: float
     height: int
     width: int
+    codec: str = ""
+
+
+#: codecs that ``backend="auto"`` reads with PyAV even where decord is installed (measured faster there)
+PYAV_FIRST = frozenset({"h264", "hevc"})
 
 
 # ---------------------------------------------------------------------------------------------- decord access
@@ -215,9 +225,9 @@ def probe(path: str | os.PathLike, num_threads: int = 1, backend: str = "auto") 
 
 @functools.lru_cache(maxsize=4096)
 def _probe_cached(path: str, _size: int, _mtime_ns: int, num_threads: int, backend: str) -> VideoInfo:
-    return _with_fallback(
-        path, backend, lambda: _probe_decord(path, num_threads), lambda: _probe_pyav(path, num_threads)
-    )
+    decord_first = backend == "decord"  # "auto" probes with PyAV: it opens faster and names the codec
+    return _first_that_reads(path, backend, decord_first, lambda: _probe_decord(path, num_threads),
+                             lambda prefer: _probe_pyav(path, num_threads))
 
 
 def _probe_decord(path: str, num_threads: int) -> VideoInfo:
@@ -246,20 +256,41 @@ def _probe_pyav(path: str, num_threads: int) -> VideoInfo:
         raise VideoReadError.at(path, str(exc)) from None
 
 
-def _with_fallback(path: str, backend: str, with_decord, with_pyav):
-    """Run ``with_decord`` or ``with_pyav`` for ``backend``; ``"auto"`` falls back to PyAV where decord is
-    missing or fails on the file (and names both causes if PyAV fails too)."""
+def _first_that_reads(path: str, backend: str, decord_first: bool, with_decord, with_pyav):
+    """Run ``with_decord()`` or ``with_pyav(prefer)`` as ``backend`` says.
+
+    ``"auto"`` without decord runs PyAV. With decord it tries ``decord_first``'s choice first and the other
+    backend where the first fails on the file (naming both causes if both fail). When PyAV goes first,
+    ``prefer`` is a codec test: PyAV hands a file whose codec fails it over to decord (``_NotPreferred``).
+    """
+    from ._pyav import NotPreferred
+
     if backend == "pyav" or (backend == "auto" and not _has_decord()):
-        return with_pyav()
+        return with_pyav(None)
+    if backend == "decord":
+        return with_decord()
+    failed: list[tuple[str, VideoReadError]] = []
+    pyav_tried = False
+    if not decord_first:
+        try:
+            return with_pyav(PYAV_FIRST.__contains__)
+        except NotPreferred:
+            pass
+        except VideoReadError as exc:
+            failed.append(("PyAV", exc))
+            pyav_tried = True
     try:
         return with_decord()
     except VideoReadError as exc:
-        if backend == "decord":
-            raise
+        failed.append(("decord", exc))
+    if not pyav_tried:
         try:
-            return with_pyav()
-        except VideoReadError as again:
-            raise VideoReadError.at(path, f"{exc.cause}; PyAV could not read it either: {again.cause}") from None
+            return with_pyav(None)
+        except VideoReadError as exc:
+            failed.append(("PyAV", exc))
+    (_, first), *others = failed
+    rest = "".join(f"; {name} could not read it either: {exc.cause}" for name, exc in others)
+    raise VideoReadError.at(path, f"{first.cause}{rest}") from None
 
 
 # -------------------------------------------------------------------------------------------- index selection
@@ -406,9 +437,9 @@ def read_clip(
             cores). Short clips gain nothing from frame threading, which restarts at every seek, and DataLoader
             workers already use the cores: on an idle 2-core machine 1 thread read random 16-frame clips 1.1x
             to 1.7x faster than 0 (docs/benchmarks.md).
-        backend: ``"auto"`` (default: decord where it is installed and reads the file, PyAV otherwise),
-            ``"decord"`` or ``"pyav"``. The frames, shapes and errors are the same; see docs/io.md for which
-            is faster where.
+        backend: ``"auto"`` (default: PyAV for H.264 / HEVC and where decord is not installed, decord for
+            other codecs, each falling back to the other for a file it cannot read), ``"decord"`` or
+            ``"pyav"``. The frames, shapes and errors are the same; docs/io.md says which is faster where.
 
     Shape:
         Returns ``(T, C, H, W)`` with ``C = 3``, or ``(K, T, C, H, W)`` when ``num_clips`` is given.
@@ -439,11 +470,15 @@ def read_clip(
             drawn[n] = clip_indices(n, num_frames, sampling, stride, num_clips, generator, pad)
         return drawn[n]
 
-    idx, frames = _with_fallback(
+    # "auto": a known codec decides (datasets pass their index entry); otherwise PyAV opens the file and hands
+    # it to decord unless its codec is one of PYAV_FIRST
+    decord_first = info is not None and bool(info.codec) and info.codec not in PYAV_FIRST
+    idx, frames = _first_that_reads(
         path,
         backend,
+        decord_first,
         lambda: _read_decord(path, pick, size, info, num_threads),
-        lambda: _read_pyav_frames(path, pick, size, info, num_threads),
+        lambda prefer: _read_pyav_frames(path, pick, size, info, num_threads, prefer),
     )
     unique, inverse = torch.unique(idx, sorted=True, return_inverse=True)
     if frames.ndim != 4 or frames.shape[0] != unique.numel() or frames.shape[-1] != 3:
@@ -456,13 +491,13 @@ def read_clip(
     return out if num_clips is not None else out[0]
 
 
-def _read_pyav_frames(path, pick, size, info, num_threads) -> tuple[torch.Tensor, torch.Tensor]:
+def _read_pyav_frames(path, pick, size, info, num_threads, prefer=None) -> tuple[torch.Tensor, torch.Tensor]:
     from . import _pyav as _read_pyav
 
     to_size = None if size is None else (lambda h, w: _target_size(size, h, w))
     try:
         idx, frames, _ = _read_pyav.read_frames(
-            path, pick, to_size, info.num_frames if info is not None else None, num_threads
+            path, pick, to_size, info.num_frames if info is not None else None, num_threads, prefer=prefer
         )
     except _read_pyav._Error as exc:
         raise VideoReadError.at(path, str(exc)) from None
