@@ -1,6 +1,6 @@
 """Regenerate the still strips shown in docs/transforms.md.
 
-    .venv/bin/python docs/make_transform_strips.py
+    .venv/bin/python docs/make_transform_strips.py [NAME ...]
 
 Each strip is two rows of frames of one synthetic clip from ``videoaug demo``: the original on top (every
 other frame of 16) and the transform's output below (the same frame positions, or evenly spaced frames when
@@ -11,12 +11,14 @@ PNGs.
 from __future__ import annotations
 
 import os
+import sys
 
 import torch
 from PIL import Image
 
 from videoaug import transforms as T
 from videoaug.cli.demo import make_clips
+from videoaug.io import write_gif
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "img", "transforms")
 SIZE, FRAMES, SHOWN, GAP = 64, 16, 8, 2
@@ -48,7 +50,13 @@ EXAMPLES: dict[str, T.VideoTransform] = {
     "RandomSmoothWarp": T.RandomSmoothWarp(0.1, 0.15, 0.12, grid_size=4, padding_mode="reflection"),
     "RandomSmoothWarp-drift": T.RandomSmoothWarp(0.2, 0.15, 0.12, grid_size=4, drift=1.0,
                                                  padding_mode="reflection"),
+    # dynamic=True (DynaAugment): the same transforms with parameters drifting smoothly over the frames
+    "RandomAffine-dynamic": T.RandomAffine(30, translate=(0.15, 0.15), scale=(0.7, 1.3), shear=15, dynamic=True),
+    "ColorJitter-dynamic": T.ColorJitter(0.6, 0.6, 0.6, 0.2, dynamic=True),
+    "VideoRandAugment-dynamic": T.VideoRandAugment(num_ops=2, magnitude=20, dynamic=True),
 }
+# also written as one animated GIF: the original and the three dynamic outputs side by side
+DYNAMIC_GIF = ("RandomAffine-dynamic", "ColorJitter-dynamic", "VideoRandAugment-dynamic")
 
 
 def _pick(clip: torch.Tensor) -> torch.Tensor:
@@ -71,16 +79,22 @@ def strip(original: torch.Tensor, augmented: torch.Tensor) -> Image.Image:
     return sheet.quantize(colors=128)
 
 
-def main() -> None:
+def main(only: tuple[str, ...] = ()) -> None:
+    """Write every strip, or only the ones named in ``only`` (command-line arguments)."""
     os.makedirs(OUT, exist_ok=True)
     clips, _ = make_clips(3, frames=FRAMES, size=SIZE, generator=torch.Generator().manual_seed(28))
     clip = clips[2]  # a diamond moving diagonally
+    outs = {}
     for k, (name, transform) in enumerate(EXAMPLES.items()):
+        if only and name not in only:
+            continue
         torch.manual_seed(k)
-        out = transform(clip)
+        out = outs[name] = transform(clip)
         strip(clip, out).save(os.path.join(OUT, f"{name}.png"), optimize=True)
         print(f"{name:26s} {tuple(clip.shape)} -> {tuple(out.shape)}")
+    if all(name in outs for name in DYNAMIC_GIF):
+        write_gif(os.path.join(OUT, "dynamic.gif"), torch.stack([clip, *(outs[n] for n in DYNAMIC_GIF)]), fps=6)
 
 
 if __name__ == "__main__":
-    main()
+    main(tuple(sys.argv[1:]))

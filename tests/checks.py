@@ -51,6 +51,32 @@ def _same_frames(x: torch.Tensor, time_dim: int = -4) -> bool:
     return torch.allclose(x.float(), first.expand_as(x).float(), atol=1e-5)
 
 
+def check_dynamic(transform, *, B: int = 8, T: int = 16, C: int = 3, H: int = 16, W: int = 20,
+                  dtype: torch.dtype = torch.float32, device: str = "cpu") -> None:
+    """``dynamic=True``: the parameters named in ``params["per_frame"]`` are ``(B, T, ...)`` and change smoothly
+    from frame to frame (no step larger than the bound of :mod:`videoaug.transforms._dynamic` for their spread
+    over the batch, with a margin of 1.5 and one unit for integer parameters, where i.i.d. per-frame draws would
+    step by about the whole spread), and the frames of a still clip drift apart."""
+    from videoaug.transforms._dynamic import max_step
+
+    static = make_video(B=B, T=T, C=C, H=H, W=W, dtype=dtype, static=True, device=device)
+    out = transform(static)
+    params = transform.last_params
+    assert params.get("per_frame"), "dynamic=True drew no per-frame parameters"
+    for name in params["per_frame"]:
+        v = params[name]
+        assert v.shape[:2] == (B, T), f"{name}: expected per-frame (B, T, ...), got {tuple(v.shape)}"
+        v = v.double()
+        step = float((v[:, 1:] - v[:, :-1]).abs().max())
+        spread = float(v.max() - v.min())
+        slack = 1.0 if not params[name].is_floating_point() else 1e-6
+        bound = 1.5 * max_step(0.0, spread, T) + slack
+        assert step <= bound, \
+            f"{name}: a step of {step:.4g} between frames, more than {bound:.4g} (spread {spread:.4g})"
+    if out.shape[-4] == T:
+        assert not _same_frames(out), "dynamic=True: the frames of a still clip stayed identical"
+
+
 def check_transform(transform, *, B: int = 4, T: int = 4, C: int = 3, H: int = 16, W: int = 20,
                     shape_preserving: bool = True, random: bool = True, temporal: bool = False,
                     device: str = "cpu", dtypes: tuple = (torch.uint8, torch.float32),
@@ -85,8 +111,11 @@ def check_transform(transform, *, B: int = 4, T: int = 4, C: int = 3, H: int = 1
     out = transform({"video": tv_tensors.Video(video), "label": label, "meta": "x"})
     assert out["label"] is label and out["meta"] == "x"
 
-    # a clip of identical frames stays a clip of identical frames (one parameter set per clip)
-    if frame_consistent:
+    # a clip of identical frames stays a clip of identical frames (one parameter set per clip); with
+    # dynamic=True its frames drift apart instead, along smooth parameter curves
+    if getattr(transform, "dynamic", False):
+        check_dynamic(transform, C=C, H=H, W=W, dtype=dtypes[-1], device=device)
+    elif frame_consistent:
         static = make_video(B=B, T=T, C=C, H=H, W=W, dtype=dtypes[-1], static=True, device=device)
         assert _same_frames(transform(static), time_dim), "frames of one clip got different parameters"
 

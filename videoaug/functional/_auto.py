@@ -47,15 +47,15 @@ _CPU_CHUNK_ELEMENTS = 1 << 20  # values per CPU chunk of clips (4 MB as float32)
 # -- argument helpers
 # ----------------------------------------------------------------------------------------------
 def _per_clip(value: float | torch.Tensor, video: torch.Tensor, name: str) -> torch.Tensor:
-    """A scalar or ``(B,)`` tensor as float32 ``(B, 1, 1, 1, 1)`` on the video's device."""
+    """A scalar, ``(B,)`` or per-frame ``(B, T)`` tensor as float32 ``(B, 1 or T, 1, 1, 1)`` on the video's
+    device."""
     v = torch.as_tensor(value, dtype=torch.float32, device=video.device)
     if v.ndim == 0:
         v = v.expand(video.shape[0])
-    if v.shape != (video.shape[0],):
-        raise ValueError(
-            f"{name}: expected a number or a tensor ({video.shape[0]},), got shape {tuple(v.shape)}"
-        )
-    return v.view(-1, 1, 1, 1, 1)
+    if v.shape not in ((video.shape[0],), tuple(video.shape[:2])):
+        raise ValueError(f"{name}: expected a number, a tensor ({video.shape[0]},) or one per frame "
+                         f"{tuple(video.shape[:2])}, got shape {tuple(v.shape)}")
+    return v.view(v.shape[0], -1, 1, 1, 1)
 
 
 def _check_stats(stats: str) -> None:
@@ -132,6 +132,11 @@ def _geometric(video: torch.Tensor, op: torch.Tensor, magnitude: torch.Tensor, i
                fill: list[float] | None) -> torch.Tensor:
     """Shear, translate or rotate each clip by its own op and magnitude with one call of the spatial affine
     kernel (one ``grid_sample``)."""
+    if magnitude.ndim == 2:  # per frame (B, T): every frame a one-frame clip with its own matrix
+        b, t = magnitude.shape
+        out = _geometric(video.reshape(b * t, 1, *video.shape[2:]), op.repeat_interleave(t),
+                         magnitude.reshape(-1), interpolation, fill)
+        return out.view(video.shape)
     angle, translate, shear = _geometric_args(op, magnitude, *video.shape[-2:])
     return affine(video, angle, translate, 1.0, shear, interpolation, fill)
 
@@ -272,7 +277,7 @@ def equalize(video: torch.Tensor, stats: str = "clip") -> torch.Tensor:
 # ---------------------------------------------------------------------------------------------
 def _photometric(op: int, x: torch.Tensor, m: torch.Tensor, stats: str) -> torch.Tensor:
     bound = max_value(x.dtype)
-    m5 = m.view(-1, 1, 1, 1, 1)
+    m5 = m.view(m.shape[0], -1, 1, 1, 1)  # one magnitude per clip, or per frame
     if op == _OP["Brightness"]:
         return _brightness(x, m5)
     if op == _OP["Color"]:
@@ -313,7 +318,8 @@ def augment_ops(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor
     Args:
         video: batch ``(B, T, C, H, W)``, uint8 or float.
         ops: integer ``(B, N)`` indices into :data:`AUGMENT_OPS`.
-        magnitudes: ``(B, N)`` signed magnitudes as torchvision's policies use them: ShearX/Y ``tan`` of the
+        magnitudes: ``(B, N)`` signed magnitudes, or ``(B, T, N)`` one per frame (``dynamic=True``), as
+            torchvision's policies use them: ShearX/Y ``tan`` of the
             shear angle, TranslateX/Y pixels (truncated to integers), Rotate degrees counter-clockwise,
             Brightness / Color / Contrast / Sharpness ``factor - 1``, Posterize bits, Solarize the threshold
             as a fraction of the maximum value; ignored for Identity, AutoContrast, Equalize.
@@ -336,9 +342,10 @@ def augment_ops(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor
     if not isinstance(ops, torch.Tensor) or ops.dtype not in (torch.int64, torch.int32) or ops.ndim != 2 \
             or ops.shape[0] != b:
         raise ValueError(f"ops: expected an integer tensor ({b}, N), got {getattr(ops, 'shape', ops)!r}")
-    if not isinstance(magnitudes, torch.Tensor) or magnitudes.shape != ops.shape:
-        raise ValueError(f"magnitudes: expected a tensor of ops' shape {tuple(ops.shape)}, "
-                         f"got {getattr(magnitudes, 'shape', magnitudes)!r}")
+    per_frame_shape = (b, video.shape[1], ops.shape[1])
+    if not isinstance(magnitudes, torch.Tensor) or magnitudes.shape not in (ops.shape, per_frame_shape):
+        raise ValueError(f"magnitudes: expected a tensor of ops' shape {tuple(ops.shape)} or one per frame "
+                         f"{per_frame_shape}, got {getattr(magnitudes, 'shape', magnitudes)!r}")
     if ops.numel() and (int(ops.min()) < 0 or int(ops.max()) >= len(AUGMENT_OPS)):
         raise ValueError(f"ops: expected indices in [0, {len(AUGMENT_OPS) - 1}], got [{int(ops.min())}, "
                          f"{int(ops.max())}]")
@@ -363,7 +370,7 @@ def _augment_batch(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Ten
     out = video
     geometric = torch.tensor(_GEOMETRIC, device=video.device)
     for k in range(ops.shape[1]):
-        op_k, mag_k = ops[:, k], magnitudes[:, k]
+        op_k, mag_k = ops[:, k], magnitudes[..., k]
         present = set(torch.unique(op_k).tolist())
         # one group for all geometric ops (one grid_sample), one per photometric op
         groups = [(torch.isin(op_k, geometric), None)] if present & set(_GEOMETRIC) else []

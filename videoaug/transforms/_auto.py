@@ -88,10 +88,12 @@ class _AugmentPolicy(RandomVideoTransform):
 
     _SPACE: _Table
     targets = "transformed"  # masks and boxes follow the geometric ops (nearest neighbour for masks)
+    _native_per_frame = True  # augment_ops takes (B, T, N) magnitudes; clip statistics stay the clip's
 
     def __init__(self, num_magnitude_bins: int, interpolation: str | InterpolationMode, fill: FillType,
-                 stats: str, p: float, generator: torch.Generator | None) -> None:
+                 stats: str, p: float, generator: torch.Generator | None, dynamic: bool = False) -> None:
         super().__init__(p=p, generator=generator)
+        self._set_dynamic(dynamic)
         if not isinstance(num_magnitude_bins, int) or isinstance(num_magnitude_bins, bool) \
                 or num_magnitude_bins < 2:
             raise ValueError(f"num_magnitude_bins: expected an int >= 2, got {num_magnitude_bins!r}")
@@ -108,10 +110,19 @@ class _AugmentPolicy(RandomVideoTransform):
         table, signed = table.to(ops.device), signed.to(ops.device)
         magnitudes = table[ops, bins]
         flip = signed[ops] & (self._uniform(*ops.shape) <= 0.5)  # torchvision: negative when rand <= 0.5
+        if self.dynamic:  # the unsigned magnitude drifts within its op's table, the sign stays the clip's
+            lo, hi = table.amin(1)[ops], table.amax(1)[ops]
+            magnitudes = self._vary(magnitudes, lo, hi, shape.frames)
+            posterize = ops == AUGMENT_OPS.index("Posterize")
+            magnitudes = torch.where(posterize[:, None], magnitudes.round(), magnitudes)
+            flip = flip[:, None]
         magnitudes = torch.where(flip, -magnitudes, magnitudes)
         augment = self._apply_mask(shape.batch).unsqueeze(1)
         ops = torch.where(augment, ops, torch.zeros_like(ops))
-        magnitudes = torch.where(augment, magnitudes, torch.zeros_like(magnitudes))
+        keep = augment[:, None] if self.dynamic else augment
+        magnitudes = torch.where(keep, magnitudes, torch.zeros_like(magnitudes))
+        if self.dynamic:
+            return {"ops": ops, "magnitudes": magnitudes, "per_frame": ("magnitudes",)}
         return {"ops": ops, "magnitudes": magnitudes}
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
@@ -159,6 +170,9 @@ class VideoRandAugment(_AugmentPolicy):
         stats: ``"clip"`` or ``"frame"``, see above.
         p: probability per clip of applying the policy at all.
         generator: optional ``torch.Generator``.
+        dynamic: each clip's magnitudes drift smoothly over its frames within their op's table, the ops and
+            signs staying the clip's (DynaAugment, :mod:`videoaug.transforms._dynamic`); ``magnitudes`` are then
+            ``(B, T, num_ops)``.
 
     Shape:
         Unchanged.
@@ -174,8 +188,9 @@ class VideoRandAugment(_AugmentPolicy):
 
     def __init__(self, num_ops: int = 2, magnitude: int = 9, num_magnitude_bins: int = 31,
                  interpolation: str | InterpolationMode = "nearest", fill: FillType = None,
-                 stats: str = "clip", p: float = 1.0, generator: torch.Generator | None = None) -> None:
-        super().__init__(num_magnitude_bins, interpolation, fill, stats, p, generator)
+                 stats: str = "clip", p: float = 1.0, generator: torch.Generator | None = None,
+                 dynamic: bool = False) -> None:
+        super().__init__(num_magnitude_bins, interpolation, fill, stats, p, generator, dynamic)
         if not isinstance(num_ops, int) or isinstance(num_ops, bool) or num_ops < 0:
             raise ValueError(f"num_ops: expected a non-negative int, got {num_ops!r}")
         if not isinstance(magnitude, int) or isinstance(magnitude, bool) \
@@ -209,6 +224,9 @@ class VideoTrivialAugment(_AugmentPolicy):
         stats: ``"clip"`` or ``"frame"``: where Contrast, AutoContrast and Equalize take their statistics.
         p: probability per clip of applying the policy at all.
         generator: optional ``torch.Generator``.
+        dynamic: each clip's magnitudes drift smoothly over its frames within their op's table, the ops and
+            signs staying the clip's (DynaAugment, :mod:`videoaug.transforms._dynamic`); ``magnitudes`` are then
+            ``(B, T, num_ops)``.
 
     Shape:
         Unchanged.
@@ -223,8 +241,8 @@ class VideoTrivialAugment(_AugmentPolicy):
 
     def __init__(self, num_magnitude_bins: int = 31, interpolation: str | InterpolationMode = "nearest",
                  fill: FillType = None, stats: str = "clip", p: float = 1.0,
-                 generator: torch.Generator | None = None) -> None:
-        super().__init__(num_magnitude_bins, interpolation, fill, stats, p, generator)
+                 generator: torch.Generator | None = None, dynamic: bool = False) -> None:
+        super().__init__(num_magnitude_bins, interpolation, fill, stats, p, generator, dynamic)
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
         ops = self._randint(0, len(AUGMENT_OPS), (shape.batch, 1))

@@ -22,7 +22,7 @@ a mask or box raises ``TypeError`` rather than coming back silently unaligned).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import torch
@@ -31,6 +31,7 @@ from torchvision.transforms import v2
 
 from .._video import as_batch, check_video
 from ..functional._boxes import warp_boxes
+from ._dynamic import vary
 from ._targets import Targets, boxes_as_xyxy, collect_targets, mask_as_batch, restore_boxes
 
 __all__ = ["VideoShape", "VideoTransform", "RandomVideoTransform"]
@@ -47,6 +48,28 @@ class VideoShape:
     width: int
     dtype: torch.dtype
     device: torch.device
+
+
+def _fold(params: dict[str, Any], batch: int, frames: int) -> dict[str, Any]:
+    """Parameters with per-frame entries (named in ``params["per_frame"]``, ``(B, T, ...)``) as ``B * T``
+    one-frame clips: those entries reshaped to ``(B * T, ...)``, the per-clip ones ``(B, ...)`` repeated."""
+    per_frame = params["per_frame"]
+    out: dict[str, Any] = {}
+    for k, v in params.items():
+        if k in per_frame:
+            out[k] = v.reshape(batch * frames, *v.shape[2:])
+        elif isinstance(v, torch.Tensor) and v.ndim > 0 and v.shape[0] == batch:
+            out[k] = v.repeat_interleave(frames, dim=0)
+        else:
+            out[k] = v
+    return out
+
+
+def _per_frame(fn: Any, x: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
+    """``fn(x, params)`` with each frame of ``x`` (``(B, T, ...)``) a one-frame clip with its own parameters."""
+    b, t = x.shape[:2]
+    out = fn(x.reshape(b * t, 1, *x.shape[2:]), _fold(params, b, t))
+    return out.reshape(b, t, *out.shape[2:])
 
 
 def _find_video(flat_inputs: list[Any]) -> torch.Tensor:
@@ -99,7 +122,13 @@ class VideoTransform(v2.Transform):
         if isinstance(inpt, (tv_tensors.Mask, tv_tensors.BoundingBoxes)):
             return self._transform_target(inpt, params)
         batch, restore = as_batch(inpt)
+        if params.get("per_frame") and not self._native_per_frame:
+            return restore(_per_frame(self.apply, batch, params))
         return restore(self.apply(batch, params))
+
+    #: With ``params["per_frame"]`` (``dynamic=True``), :meth:`apply` gets each frame as a one-frame clip with
+    #: its own parameters, unless the class handles ``(B, T, ...)`` parameters itself.
+    _native_per_frame: ClassVar[bool] = False
 
     def _transform_target(self, inpt: tv_tensors.Mask | tv_tensors.BoundingBoxes, params: dict[str, Any]) -> Any:
         if self.targets == "unchanged":
@@ -111,6 +140,8 @@ class VideoTransform(v2.Transform):
         t = self._call_targets()
         if isinstance(inpt, tv_tensors.Mask):
             mask, restore = mask_as_batch(inpt, t)
+            if params.get("per_frame"):
+                return restore(_per_frame(self.apply_mask, mask, params))
             return restore(self.apply_mask(mask, params))
         out, canvas = self.apply_boxes(boxes_as_xyxy(inpt), t.box_clip[id(inpt)], params, per_frame=inpt.ndim == 3)
         return restore_boxes(out, inpt, canvas)
@@ -148,7 +179,12 @@ class VideoTransform(v2.Transform):
         ``(height, width)``."""
         t = self._call_targets()
         if "box_maps" not in t.cache:  # once per call, shared by the clips of a batch
-            t.cache["box_maps"] = self.box_maps(params, t)
+            if params.get("per_frame"):  # one map per frame: the frames as clips of one frame
+                maps, canvas = self.box_maps(_fold(params, t.batch, t.frames),
+                                             replace(t, batch=t.batch * t.frames, frames=1))
+                t.cache["box_maps"] = maps.view(t.batch, t.frames, 3, 3), canvas
+            else:
+                t.cache["box_maps"] = self.box_maps(params, t)
         maps, canvas = t.cache["box_maps"]
         m = maps[clip]
         return warp_boxes(boxes, m if m.ndim == 3 else m.unsqueeze(0), canvas), canvas
@@ -172,6 +208,10 @@ class VideoTransform(v2.Transform):
 class RandomVideoTransform(VideoTransform):
     """A random video transform: parameters drawn once per clip, the same on every frame, independent across clips.
 
+    Classes with continuous parameters offer ``dynamic=True`` (DynaAugment, :mod:`videoaug.transforms._dynamic`):
+    each clip's parameters then follow a smooth random curve over its frames, ``(B, T, ...)`` in ``last_params``
+    with ``params["per_frame"]`` naming those entries.
+
     Args:
         p: probability, drawn independently for each clip, that the clip is augmented. A clip that is not gets the
             transform's identity parameters.
@@ -188,6 +228,21 @@ class RandomVideoTransform(VideoTransform):
             raise TypeError(f"generator: expected a torch.Generator or None, got {type(generator).__name__}")
         self.p = float(p)
         self.generator = generator
+
+    def _set_dynamic(self, dynamic: bool) -> None:
+        if not isinstance(dynamic, bool):
+            raise TypeError(f"dynamic: expected a bool, got {dynamic!r}")
+        self.dynamic = dynamic
+
+    def _vary(self, v0: torch.Tensor, lo: float | torch.Tensor, hi: float | torch.Tensor, frames: int
+              ) -> torch.Tensor:
+        """``(B, ...)`` draws -> ``(B, T, ...)`` along smooth per-clip curves within ``[lo, hi]``."""
+        return vary(v0, lo, hi, frames, self.generator)
+
+    @staticmethod
+    def _frames(v: torch.Tensor, frames: int) -> torch.Tensor:
+        """A per-clip parameter ``(B, ...)`` held on every frame: ``(B, T, ...)``."""
+        return v.unsqueeze(1).expand(v.shape[0], frames, *v.shape[1:]).contiguous()
 
     @property
     def _rng_device(self) -> torch.device:

@@ -86,6 +86,8 @@ class ColorJitter(RandomVideoTransform):
             ``(min, max)`` within [-0.5, 0.5].
         p: probability, per clip, that the clip is jittered.
         generator: optional ``torch.Generator`` for the draws.
+        dynamic: vary the four factors (the order stays the clip's) smoothly over each clip's frames (DynaAugment, see
+            :mod:`videoaug.transforms._dynamic`).
 
     Shape:
         clip ``(T, C, H, W)`` or batch ``(B, T, C, H, W)``, C in {1, 3}, uint8 or float in [0, 1]; same out.
@@ -108,8 +110,10 @@ class ColorJitter(RandomVideoTransform):
         hue: float | Sequence[float] | None = None,
         p: float = 1.0,
         generator: torch.Generator | None = None,
+        dynamic: bool = False,
     ) -> None:
         super().__init__(p=p, generator=generator)
+        self._set_dynamic(dynamic)
         self.brightness = _factor_range(brightness, "brightness", 1.0, None)
         self.contrast = _factor_range(contrast, "contrast", 1.0, None)
         self.saturation = _factor_range(saturation, "saturation", 1.0, None)
@@ -126,13 +130,24 @@ class ColorJitter(RandomVideoTransform):
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
         b = shape.batch
         mask = self._apply_mask(b)
-        return {
+        params = {
             "brightness": self._draw(self.brightness, b, 1.0, mask),
             "contrast": self._draw(self.contrast, b, 1.0, mask),
             "saturation": self._draw(self.saturation, b, 1.0, mask),
             "hue": self._draw(self.hue, b, 0.0, mask),
             "order": self._uniform(b, 4).argsort(dim=1),
         }
+        if not self.dynamic:
+            return params
+        n = shape.frames
+        out: dict[str, Any] = {"order": self._frames(params["order"], n),
+                               "per_frame": ("order", "brightness", "contrast", "saturation", "hue")}
+        for name, identity in (("brightness", 1.0), ("contrast", 1.0), ("saturation", 1.0), ("hue", 0.0)):
+            rng = getattr(self, name)
+            v = params[name]
+            v = self._vary(v, *rng, n) if rng is not None else self._frames(v, n)
+            out[name] = torch.where(mask[:, None], v, torch.full_like(v, identity))
+        return out
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.color_jitter(

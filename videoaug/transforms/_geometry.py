@@ -107,6 +107,8 @@ class RandomResizedCrop(RandomVideoTransform):
         antialias: widen the filter when shrinking, as torchvision's ``antialias=True``.
         p: per-clip probability of a random box.
         generator: optional ``torch.Generator`` for the draws.
+        dynamic: vary the box's position smoothly over each clip's frames (DynaAugment, see
+            :mod:`videoaug.transforms._dynamic`).
 
     Shape:
         ``(T, C, H, W)`` -> ``(T, C, *size)``; ``(B, T, C, H, W)`` -> ``(B, T, C, *size)``.
@@ -129,8 +131,10 @@ class RandomResizedCrop(RandomVideoTransform):
         antialias: bool = True,
         p: float = 1.0,
         generator: torch.Generator | None = None,
+        dynamic: bool = False,
     ) -> None:
         super().__init__(p=p, generator=generator)
+        self._set_dynamic(dynamic)
         self.size = _size_pair(size)
         if not (len(scale) == 2 and 0 < scale[0] <= scale[1]):
             raise ValueError(f"scale: expected 0 < min <= max, got {scale!r}")
@@ -169,11 +173,22 @@ class RandomResizedCrop(RandomVideoTransform):
         ch = torch.where(found, ch, torch.full_like(ch, fh))
         cw = torch.where(found, cw, torch.full_like(cw, fw))
         keep = ~self._apply_mask(b)  # not augmented: the whole frame
-        return {
+        params = {
             "top": top.masked_fill(keep, 0),
             "left": left.masked_fill(keep, 0),
             "height": ch.masked_fill(keep, h),
             "width": cw.masked_fill(keep, w),
+        }
+        if not self.dynamic:
+            return params
+        # the box pans smoothly within the frame (its size is the clip's); a whole-frame box has no room
+        t, hb, wb = shape.frames, params["height"], params["width"]
+        return {
+            "top": self._vary(params["top"].double(), 0.0, (h - hb).double(), t).round().long(),
+            "left": self._vary(params["left"].double(), 0.0, (w - wb).double(), t).round().long(),
+            "height": self._frames(hb, t),
+            "width": self._frames(wb, t),
+            "per_frame": ("top", "left", "height", "width"),
         }
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
@@ -223,6 +238,8 @@ class RandomCrop(RandomVideoTransform):
         padding_mode: ``constant``, ``edge``, ``reflect`` or ``symmetric``.
         p: per-clip probability of a random position.
         generator: optional ``torch.Generator``.
+        dynamic: vary the crop's position smoothly over each clip's frames (DynaAugment, see
+            :mod:`videoaug.transforms._dynamic`).
 
     Shape:
         ``(..., T, C, H, W)`` -> ``(..., T, C, *size)``.
@@ -239,8 +256,10 @@ class RandomCrop(RandomVideoTransform):
         padding_mode: str = "constant",
         p: float = 1.0,
         generator: torch.Generator | None = None,
+        dynamic: bool = False,
     ) -> None:
         super().__init__(p=p, generator=generator)
+        self._set_dynamic(dynamic)
         self.size = _size_pair(size)
         self.padding = _padding4(padding)
         if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
@@ -276,8 +295,14 @@ class RandomCrop(RandomVideoTransform):
         t = torch.floor(u[:, 0] * (ph - ch + 1)).long()
         lf = torch.floor(u[:, 1] * (pw - cw + 1)).long()
         keep = ~self._apply_mask(shape.batch)
-        return {"top": t.masked_fill(keep, int(round((ph - ch) / 2.0))),
-                "left": lf.masked_fill(keep, int(round((pw - cw) / 2.0)))}
+        top_c, left_c = int(round((ph - ch) / 2.0)), int(round((pw - cw) / 2.0))
+        if not self.dynamic:
+            return {"top": t.masked_fill(keep, top_c), "left": lf.masked_fill(keep, left_c)}
+        n = shape.frames
+        t = self._vary(t.double(), 0.0, float(ph - ch), n).round().long()
+        lf = self._vary(lf.double(), 0.0, float(pw - cw), n).round().long()
+        return {"top": t.masked_fill(keep[:, None], top_c), "left": lf.masked_fill(keep[:, None], left_c),
+                "per_frame": ("top", "left")}
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         pad = self._full_padding(video.shape[-2], video.shape[-1])
@@ -472,6 +497,8 @@ class RandomRotation(RandomVideoTransform):
         fill: value outside the frame, in the input's range.
         p: per-clip probability of rotating (a clip that is not keeps angle 0).
         generator: optional ``torch.Generator``.
+        dynamic: vary the angle smoothly over each clip's frames (DynaAugment, see
+            :mod:`videoaug.transforms._dynamic`).
 
     Shape:
         same in and out.
@@ -481,8 +508,9 @@ class RandomRotation(RandomVideoTransform):
 
     def __init__(self, degrees: float | Sequence[float], interpolation: InterpolationMode | str = "nearest",
                  expand: bool = False, center: Sequence[float] | None = None, fill: Fill = 0,
-                 p: float = 1.0, generator: torch.Generator | None = None) -> None:
+                 p: float = 1.0, generator: torch.Generator | None = None, dynamic: bool = False) -> None:
         super().__init__(p=p, generator=generator)
+        self._set_dynamic(dynamic)
         if expand:
             raise ValueError("expand: expected False (clips of a batch must keep one size), got True")
         self.degrees = _range(degrees, "degrees")
@@ -492,7 +520,11 @@ class RandomRotation(RandomVideoTransform):
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
         angle = self._uniform(shape.batch, low=self.degrees[0], high=self.degrees[1])
-        return {"angle": angle.masked_fill(~self._apply_mask(shape.batch), 0.0)}
+        keep = ~self._apply_mask(shape.batch)
+        if not self.dynamic:
+            return {"angle": angle.masked_fill(keep, 0.0)}
+        angle = self._vary(angle, *self.degrees, shape.frames)
+        return {"angle": angle.masked_fill(keep[:, None], 0.0), "per_frame": ("angle",)}
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.rotate(video, params["angle"], self.interpolation, self.fill, self.center)
@@ -524,6 +556,8 @@ class RandomAffine(RandomVideoTransform):
         center: ``(x, y)`` pixel centre; the frame centre by default.
         p: per-clip probability (a clip that is not gets the identity).
         generator: optional ``torch.Generator``.
+        dynamic: vary angle, translation, scale and shear smoothly over each clip's frames (DynaAugment, see
+            :mod:`videoaug.transforms._dynamic`).
 
     Shape:
         same in and out.
@@ -542,8 +576,10 @@ class RandomAffine(RandomVideoTransform):
         center: Sequence[float] | None = None,
         p: float = 1.0,
         generator: torch.Generator | None = None,
+        dynamic: bool = False,
     ) -> None:
         super().__init__(p=p, generator=generator)
+        self._set_dynamic(dynamic)
         self.degrees = _range(degrees, "degrees")
         if translate is not None:
             if len(translate) != 2 or not all(0.0 <= t <= 1.0 for t in translate):
@@ -585,12 +621,26 @@ class RandomAffine(RandomVideoTransform):
             hi = torch.tensor([self.shear[1], self.shear[3]])
             shear = self._uniform(b, 2, low=lo, high=hi)
         keep = ~self._apply_mask(b)
-        return {
+        if self.dynamic:
+            n = shape.frames
+            angle = self._vary(angle, *self.degrees, n)
+            if self.translate is not None:
+                translate = torch.round(self._vary(translate, -max_d, max_d, n))
+            else:
+                translate = self._frames(translate, n)
+            scale = self._vary(scale, *self.scale, n) if self.scale is not None else self._frames(scale, n)
+            if self.shear is not None:
+                shear = self._vary(shear, lo, hi, n)
+            else:
+                shear = self._frames(shear, n)
+            keep = keep[:, None]
+        params = {
             "angle": angle.masked_fill(keep, 0.0),
-            "translate": translate.masked_fill(keep[:, None], 0.0),
+            "translate": translate.masked_fill(keep[..., None], 0.0),
             "scale": scale.masked_fill(keep, 1.0),
-            "shear": shear.masked_fill(keep[:, None], 0.0),
+            "shear": shear.masked_fill(keep[..., None], 0.0),
         }
+        return {**params, "per_frame": tuple(params)} if self.dynamic else params
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.affine(video, params["angle"], params["translate"], params["scale"], params["shear"],
@@ -616,6 +666,8 @@ class RandomPerspective(RandomVideoTransform):
         interpolation: ``bilinear`` (default, as torchvision) or ``nearest``.
         fill: value outside the frame, in the input's range.
         generator: optional ``torch.Generator``.
+        dynamic: vary the corners' displacements smoothly over each clip's frames (DynaAugment, see
+            :mod:`videoaug.transforms._dynamic`).
 
     Shape:
         same in and out.
@@ -625,8 +677,9 @@ class RandomPerspective(RandomVideoTransform):
 
     def __init__(self, distortion_scale: float = 0.5, p: float = 0.5,
                  interpolation: InterpolationMode | str = "bilinear", fill: Fill = 0,
-                 generator: torch.Generator | None = None) -> None:
+                 generator: torch.Generator | None = None, dynamic: bool = False) -> None:
         super().__init__(p=p, generator=generator)
+        self._set_dynamic(dynamic)
         if not 0.0 <= distortion_scale <= 1.0:
             raise ValueError(f"distortion_scale: expected a value in [0, 1], got {distortion_scale!r}")
         self.distortion_scale = float(distortion_scale)
@@ -641,9 +694,14 @@ class RandomPerspective(RandomVideoTransform):
         dy = self._randint(0, bh, (b, 4)).double()
         start = torch.tensor([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=torch.float64)
         sign = torch.tensor([[1, 1], [-1, 1], [-1, -1], [1, -1]], dtype=torch.float64)
-        end = start + sign * torch.stack([dx, dy], -1)
+        d = torch.stack([dx, dy], -1)
         keep = ~self._apply_mask(b)
-        end = torch.where(keep[:, None, None], start, end)
+        if self.dynamic:  # the displacements drift within their integer range, as floats
+            d = self._vary(d, 0.0, torch.tensor([bw - 1.0, bh - 1.0], dtype=torch.float64), shape.frames)
+            end = torch.where(keep[:, None, None, None], start, start + sign * d)
+            return {"startpoints": start.expand(b, shape.frames, 4, 2).clone(), "endpoints": end,
+                    "per_frame": ("startpoints", "endpoints")}
+        end = torch.where(keep[:, None, None], start, start + sign * d)
         return {"startpoints": start.expand(b, 4, 2).clone(), "endpoints": end}
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:

@@ -31,6 +31,8 @@ class GaussianBlur(RandomVideoTransform):
             and y.
         p: probability, per clip, that the clip is blurred.
         generator: optional ``torch.Generator``.
+        dynamic: vary sigma smoothly over each clip's frames (DynaAugment, see
+            :mod:`videoaug.transforms._dynamic`).
 
     Shape:
         clip ``(T, C, H, W)`` or batch ``(B, T, C, H, W)``; same out.
@@ -50,8 +52,10 @@ class GaussianBlur(RandomVideoTransform):
         sigma: float | Sequence[float] = (0.1, 2.0),
         p: float = 1.0,
         generator: torch.Generator | None = None,
+        dynamic: bool = False,
     ) -> None:
         super().__init__(p=p, generator=generator)
+        self._set_dynamic(dynamic)
         self.kernel_size = _kernel_size_pair(kernel_size)
         if isinstance(sigma, numbers.Number):
             sigma = (float(sigma), float(sigma))
@@ -63,7 +67,11 @@ class GaussianBlur(RandomVideoTransform):
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
         sigma = self._uniform(shape.batch, low=self.sigma[0], high=self.sigma[1])
-        return {"sigma": torch.where(self._apply_mask(shape.batch), sigma, torch.zeros_like(sigma))}
+        mask = self._apply_mask(shape.batch)
+        if not self.dynamic:
+            return {"sigma": torch.where(mask, sigma, torch.zeros_like(sigma))}
+        sigma = self._vary(sigma, *self.sigma, shape.frames)
+        return {"sigma": torch.where(mask[:, None], sigma, torch.zeros_like(sigma)), "per_frame": ("sigma",)}
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
         return F.gaussian_blur(video, self.kernel_size, params["sigma"])

@@ -19,7 +19,10 @@ input, round-robin (one run of each per round, so load from other processes shif
 - one clip (what a DataLoader worker does): ``torchvision v2``, ``videoaug`` and ``videoaug fuse()`` on one
   ``(T, C, H, W)`` clip, and the floor for one clip;
 - the stages of the unfused videoaug pipeline on the batch, each on the output of the one before (computed once
-  before timing), and the floor again: where the unfused time goes.
+  before timing), and the floor again: where the unfused time goes;
+- ``dynamic=True pipeline``: the videoaug pipeline with ``dynamic=True`` on ``RandomResizedCrop`` and
+  ``ColorJitter`` (parameters drifting over the frames), on the batch and on one clip: the cost of DynaAugment
+  against the ``videoaug`` rows above.
 
 ``--dtype bfloat16`` makes every implementation output bfloat16 instead of float32 (``ToDtype``; kornia
 converts its input to it). ``--quick`` shrinks everything (4 clips of 4 x 3 x 32 x 43 cropped to 28) so that
@@ -49,6 +52,7 @@ VIDEOAUG_ONE = "videoaug"
 VIDEOAUG_FUSED = "videoaug fuse() (batch)"
 VIDEOAUG_FUSED_ONE = "videoaug fuse()"
 FLOOR = "floor (read + uint8->float write)"
+DYNAMIC = "dynamic=True pipeline"
 
 
 def _sizes(args: argparse.Namespace) -> tuple[int, int, int, int, int]:
@@ -58,11 +62,13 @@ def _sizes(args: argparse.Namespace) -> tuple[int, int, int, int, int]:
     return args.batch, 16, 128, 171, 112
 
 
-def videoaug_pipeline(crop: int, dtype: torch.dtype = torch.float32) -> v2.Compose:
+def videoaug_pipeline(crop: int, dtype: torch.dtype = torch.float32, dynamic: bool = False) -> v2.Compose:
+    """The standard pipeline; ``dynamic=True`` lets the crop's position and the colour factors drift over the
+    frames (DynaAugment)."""
     return v2.Compose([
-        T.RandomResizedCrop(crop, scale=(0.5, 1.0)),
+        T.RandomResizedCrop(crop, scale=(0.5, 1.0), dynamic=dynamic),
         T.RandomHorizontalFlip(),
-        T.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8),
+        T.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8, dynamic=dynamic),
         T.ToDtype(dtype, scale=True),
         T.Normalize(MEAN, STD),
     ])
@@ -137,6 +143,7 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     dtype = getattr(torch, getattr(args, "dtype", "float32"))
     ours, theirs = videoaug_pipeline(crop, dtype), torchvision_pipeline(crop, dtype)
     kornia, fused = kornia_pipeline(crop, device, dtype), fused_pipeline(crop, dtype)
+    dynamic = videoaug_pipeline(crop, dtype, dynamic=True)
     shape = f"{t}x3x{h}x{w}->{crop}"
     batch_name = f"standard pipeline uint8 {shape}"
     clip_name = f"standard pipeline uint8 {shape}, one clip"
@@ -153,6 +160,8 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
         (clip_name, FLOOR, 1, _floor(clip.unsqueeze(0), crop, dtype)),
         *((stages_name, name, b, fn) for name, fn in _stages(ours, batch)),
         (stages_name, FLOOR, b, _floor(batch, crop, dtype)),
+        (f"{DYNAMIC} uint8 {shape}", VIDEOAUG, b, lambda: dynamic(batch)),
+        (f"{DYNAMIC} uint8 {shape}, one clip", VIDEOAUG_ONE, 1, lambda: dynamic(clip)),
     ]
     with torch.no_grad():
         times = time_round_robin([fn for *_, fn in rows], repeats=repeats, device=device.type)
