@@ -34,31 +34,37 @@ def sync(device: torch.device | str) -> None:
         torch.cuda.synchronize()
 
 
-def time_round_robin(fns: list[Callable[[], object]], *, repeats: int, device: str = "cpu") -> list[list[float]]:
+def time_round_robin(
+    fns: list[Callable[[], object]], *, repeats: int, device: str = "cpu",
+    clock: Callable[[], float] = time.perf_counter,
+) -> list[list[float]]:
     """Seconds of every run of each function, timed round-robin (one untimed warm-up round, then ``repeats``
     rounds of one run each), so that load from other processes shifts all of them alike instead of whichever
-    happened to run during it."""
+    happened to run during it. ``clock=time.process_time`` counts this process's CPU time instead of wall time."""
     for fn in fns:
         fn()
     sync(device)
     times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
         for i, fn in enumerate(fns):
-            times[i].append(time_call(fn, repeats=1, warmup=0, device=device))
+            times[i].append(time_call(fn, repeats=1, warmup=0, device=device, clock=clock))
     return times
 
 
-def time_call(fn: Callable[[], object], *, repeats: int, warmup: int = 1, device: str = "cpu") -> float:
-    """Median wall time in seconds of ``fn()`` over ``repeats`` runs after ``warmup`` untimed runs."""
+def time_call(
+    fn: Callable[[], object], *, repeats: int, warmup: int = 1, device: str = "cpu",
+    clock: Callable[[], float] = time.perf_counter,
+) -> float:
+    """Median seconds (``clock``: wall time by default) of ``fn()`` over ``repeats`` runs after ``warmup``."""
     for _ in range(warmup):
         fn()
     sync(device)
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         fn()
         sync(device)
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 

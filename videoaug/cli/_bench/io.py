@@ -16,6 +16,7 @@ frame; ``sampling="dense"``, stride 1, drawn from a fixed seed) are read by
 
 - ``videoaug.read_clip (decord)``: one ``get_batch`` per clip, its defaults (one FFmpeg decoder thread);
 - ``videoaug.read_clip (pyav)``: its PyAV backend (one thread, non-reference frames before the clip skipped);
+- ``videoaug.read_clip (auto)``: the default backend choice (PyAV for H.264, decord for MPEG-4 Part 2);
 - ``PyAV seek+decode``: ``container.seek`` to the key frame before the clip, decode forward, convert the
   wanted frames to RGB (resized in the same ``swscale`` call where the set asks for it) with ``to_ndarray``,
   stop after the last one; PyAV's default (slice) threading;
@@ -30,6 +31,14 @@ median is reported), so that they share the machine's state. Before timing, the 
 ``extra["max_abs_diff"]`` and ``extra["mean_abs_diff"]`` (0 at the stored size; with resizing, decord's FFmpeg
 filter graph and PyAV's ``swscale`` call interpolate slightly differently). ``--quick`` makes 2 small videos
 of 40 frames per set and reads 6 clips.
+
+Prepared copies (``videoaug prepare``): for two kinds of source, long-GOP HD H.264 (1280 x 720, x264's default
+GOP) and UCF-101's format (MPEG-4 Part 2 AVI 320 x 240, GOP 12), the videos are prepared with the default
+settings (short side 128, key frame every 16, no B-frames) and random 16-frame clips at the prepared size are
+read from the original (resized while decoding) and from the copy (stored size), both with
+``read_clip(backend="auto")``, in interleaved rounds, timed by wall clock and by this process's CPU time
+(``extra["cpu_seconds"]``, the steadier figure on a loaded machine). ``extra`` also holds the disk sizes and
+the preparation time.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ import argparse
 import os
 import statistics
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -46,6 +56,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from videoaug.cli import prepare as prep
 from videoaug.io import clip_indices, probe, read_clip
 
 from . import Record, time_round_robin
@@ -57,9 +68,10 @@ IMPLS = (
     "PyAV seek+decode, 1 thread",
     "PyAV seek+decode, AUTO threads",
     "videoaug.read_clip (pyav)",
+    "videoaug.read_clip (auto)",
 )
 _PYAV_THREADS = {IMPLS[1]: None, IMPLS[2]: "NONE", IMPLS[3]: "AUTO"}
-_READ_CLIP = {IMPLS[0]: "decord", IMPLS[4]: "pyav"}
+_READ_CLIP = {IMPLS[0]: "decord", IMPLS[4]: "pyav", IMPLS[5]: "auto"}
 
 
 @dataclass(frozen=True)
@@ -230,4 +242,57 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
                 for impl, sec in zip(IMPLS, seconds, strict=True):
                     records.append(Record(f"16-frame clips, {s.name}, {mode}", impl, "cpu", batch,
                                           len(specs) / sec, {**common, "median_seconds": sec}))
+    records += run_prepared(quick, repeats)
+    return records
+
+
+PREPARED_SETS = (
+    VideoSet("H.264 MP4 1280x720, one key frame", "libx264", "mp4", 720, 1280, None, None, 3, 24),
+    VideoSet("MPEG-4 AVI 320x240, key frame every 12", "mpeg4", "avi", 240, 320, 12, None, 6, 36),
+)
+PREPARED_IMPLS = ("original, resized while decoding", "prepared copy (videoaug prepare)")
+
+
+def run_prepared(quick: bool, repeats: int) -> list[Record]:
+    """Random 16-frame clips at the prepared size: the original read with decode-time resize vs the copy."""
+    records = []
+    settings = prep.Settings(short_side=32 if quick else 128)
+    with tempfile.TemporaryDirectory(prefix="videoaug-bench-prepare-") as folder:
+        for s in PREPARED_SETS:
+            if quick:
+                s = VideoSet(s.name, s.codec, s.ext, 72, 128, s.gop, None, 1, 4)
+            src, dst = os.path.join(folder, "src", s.ext), os.path.join(folder, "dst", s.ext)
+            os.makedirs(src)
+            originals = make_videos(src, s, 40 if quick else 150)
+            start = time.process_time()
+            summary = prep.prepare(src, dst, settings, workers=1, progress=False)
+            prepare_cpu = time.process_time() - start
+            if summary.failed:
+                raise RuntimeError(f"videoaug prepare failed on the bench's videos: {summary.failed}")
+            copies = [os.path.join(dst, os.path.relpath(p, src)) for p in originals]
+            size = probe(copies[0]).height, probe(copies[0]).width
+            specs = _specs(originals, s.clips)
+            copy_of = dict(zip(originals, copies, strict=True))
+
+            def read(specs=specs, size=size, copy=False, copy_of=copy_of):
+                for path, seed, _ in specs:
+                    g = torch.Generator().manual_seed(seed)
+                    if copy:
+                        read_clip(copy_of[path], CLIP_FRAMES, "dense", generator=g)
+                    else:
+                        read_clip(path, CLIP_FRAMES, "dense", size=size, generator=g)
+
+            fns = [read, lambda read=read: read(copy=True)]
+            wall = _medians(fns, repeats)
+            cpu = [statistics.median(t) for t in time_round_robin(fns, repeats=repeats, clock=time.process_time)]
+            common = {
+                "videos": s.videos, "codec": s.codec, "gop": s.gop, "stored_size": [s.height, s.width],
+                "read_size": list(size), "clips": len(specs), "clip_frames": CLIP_FRAMES,
+                "src_bytes": summary.src_bytes, "dst_bytes": summary.dst_bytes, "frames": summary.frames,
+                "prepare_cpu_seconds": round(prepare_cpu, 3),
+                "prepare_cpu_seconds_per_hour_at_25fps": round(prepare_cpu / summary.frames * 25 * 3600, 1),
+            }
+            for impl, sec, cpu_sec in zip(PREPARED_IMPLS, wall, cpu, strict=True):
+                records.append(Record(f"16-frame clips at {size[0]}x{size[1]}, {s.name}", impl, "cpu", 1,
+                                      len(specs) / sec, {**common, "median_seconds": sec, "cpu_seconds": cpu_sec}))
     return records
