@@ -515,8 +515,9 @@ def _generators(report: dict) -> list[dict]:
 def merge_earlier(earlier: dict, args: argparse.Namespace, runs: list[dict], commands: list[str],
                   wall: float) -> tuple[list[dict], list[str], list[str], float]:
     """Merge the runs of an earlier report (``--add-to``) into this one; refuse a different configuration."""
+    # runs carry their own N, seed and setting, so files of other seeds, N or settings merge
     ignore = {"settings", "threads", "add_to", "merge_only", "rcgan_checkpoint", "rcgan_p", "rcgan_strength",
-              "tag"}
+              "tag", "seeds", "n_per_class"}
     mine = {k: v for k, v in vars(args).items() if k not in ignore | {"json", "markdown"}}
     theirs = {k: v for k, v in earlier["config"].items() if k not in ignore}
     diff = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
@@ -576,6 +577,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for earlier in earlier_reports:
         runs, settings, commands, wall = merge_earlier(earlier, args, runs, commands, wall)
     args.settings = list(dict.fromkeys(r["setting"] for r in runs))  # as reported (tagged), in the order run
+    if runs:
+        args.seeds = sorted({r["seed"] for r in runs})
+        args.n_per_class = sorted({r["n_per_class"] for r in runs})
     commands = [e["command"] for e in earlier_reports] + commands  # in the order they ran
     summary = summarise(runs)
     model = ReferenceClassifier(in_channels=1, num_classes=NUM_CLASSES, width=args.width)

@@ -474,6 +474,14 @@ def test_ablation_add_to_merges_an_earlier_run(ablation, tmp_path, tiny_rcgan):
     assert set(everything["summary"]["2"]) == {"none", "classical", "classical+rcgan", "all"}
     assert len(everything["runs"]) == 4 and len(everything["generators"]) == 2
     assert everything["command"].count("ablation_moving_mnist.py") == 3
+    # runs of other seeds merge too; the report names every seed
+    other_seed = tmp_path / "seed1.json"
+    assert ablation.main([*base[:1], "--seeds", "1", "--markdown", "", "--settings", "none", "--json",
+                          str(other_seed)]) == 0
+    assert ablation.main([*base, "--merge-only", "--add-to", str(first), str(other_seed),
+                          "--json", str(tmp_path / "seeds.json")]) == 0
+    seeds = json.loads((tmp_path / "seeds.json").read_text())
+    assert seeds["config"]["seeds"] == [0, 1] and len(seeds["summary"]["2"]["none"]["accuracies"]) == 2
     # a different configuration is refused, not silently merged
     with pytest.raises(ValueError, match="steps"):
         ablation.main([*base, "--settings", "classical+rcgan", "--rcgan-checkpoint", str(tiny_rcgan),
