@@ -20,6 +20,7 @@ GEOMETRIC = [
     pytest.param(lambda: T.RandomAffine(20, translate=(0.1, 0.2), scale=(0.8, 1.2), shear=(-10, 10, -5, 5), p=0.7,
                                         dynamic=True), True, id="RandomAffine"),
     pytest.param(lambda: T.RandomPerspective(0.5, p=1.0, dynamic=True), True, id="RandomPerspective"),
+    pytest.param(lambda: T.RandomSmoothWarp(0.15, 0.1, 0.05, p=0.8, dynamic=True), True, id="RandomSmoothWarp"),
 ]
 PHOTOMETRIC = [
     pytest.param(lambda: T.ColorJitter(0.4, 0.4, 0.4, 0.1, p=0.8, dynamic=True), True, id="ColorJitter"),
@@ -50,6 +51,7 @@ STATIC_OF = {
     T.RandomRotation: lambda t: T.RandomRotation(t.degrees),
     T.RandomAffine: lambda t: T.RandomAffine(t.degrees),
     T.RandomPerspective: lambda t: T.RandomPerspective(t.distortion_scale),
+    T.RandomSmoothWarp: lambda t: T.RandomSmoothWarp(t.translate, t.affine, t.displacement),
     T.ColorJitter: lambda t: T.ColorJitter(0.4, 0.4, 0.4, 0.1),
     T.GaussianBlur: lambda t: T.GaussianBlur(t.kernel_size),
     T.VideoRandAugment: lambda t: T.VideoRandAugment(stats="frame"),
@@ -103,6 +105,8 @@ def test_dynamic_boxes_on_every_frame_become_a_track():
 def test_dynamic_bad_input():
     with pytest.raises(TypeError, match="dynamic: expected a bool"):
         T.RandomRotation(10, dynamic="yes")
+    with pytest.raises(ValueError, match="drift: expected 0 with dynamic=True"):
+        T.RandomSmoothWarp(drift=0.5, dynamic=True)
 
 
 def test_bench_rows_for_the_dynamic_pipeline():

@@ -248,6 +248,15 @@ def output_size_short_side(height: int, width: int, size: int, max_size: int | N
     return (new_short, new_long) if height <= width else (new_long, new_short)
 
 
+def resized_size(height: int, width: int, size: int | Sequence[int], max_size: int | None = None
+                 ) -> tuple[int, int]:
+    """The output ``(height, width)`` of :func:`resize`: ``size`` itself, or for one int the shorter side."""
+    if isinstance(size, int) or (isinstance(size, Sequence) and len(size) == 1):
+        s = size if isinstance(size, int) else size[0]
+        return output_size_short_side(height, width, int(s), max_size)
+    return _pair(size, "size")
+
+
 def resize(video: torch.Tensor, size: int | Sequence[int], antialias: bool = True,
            max_size: int | None = None) -> torch.Tensor:
     """Resize every frame to ``size`` (bilinear). See :class:`videoaug.transforms.Resize`.
@@ -259,11 +268,7 @@ def resize(video: torch.Tensor, size: int | Sequence[int], antialias: bool = Tru
         max_size: with an int ``size``, bound on the longer side.
     """
     b, t, c, h, w = video.shape
-    if isinstance(size, int) or (isinstance(size, Sequence) and len(size) == 1):
-        s = size if isinstance(size, int) else size[0]
-        out_size = output_size_short_side(h, w, int(s), max_size)
-    else:
-        out_size = _pair(size, "size")
+    out_size = resized_size(h, w, size, max_size)
     if out_size == (h, w):
         return video.clone()
     return _interpolate(video.reshape(b * t, c, h, w), out_size, antialias).view(b, t, c, *out_size)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ._geometry import _as_long, _pair, output_size_short_side
+from ._geometry import _as_long, _pair, resized_size
 
 __all__ = ["resized_crop_mask", "resize_mask", "gather_frames"]
 
@@ -62,12 +62,8 @@ def resized_crop_mask(mask: torch.Tensor, top: torch.Tensor | int, left: torch.T
 def resize_mask(mask: torch.Tensor, size: int | Sequence[int], max_size: int | None = None) -> torch.Tensor:
     """Resize every frame of a ``(B, T, K, H, W)`` mask to ``size`` by nearest neighbour (torchvision's
     ``resize_mask``); an int ``size`` is the shorter side, as :func:`~videoaug.functional.resize`."""
-    b, t, k, h, w = mask.shape
-    if isinstance(size, int) or (isinstance(size, Sequence) and len(size) == 1):
-        s = size if isinstance(size, int) else size[0]
-        out_size = output_size_short_side(h, w, int(s), max_size)
-    else:
-        out_size = _pair(size, "size")
+    h, w = mask.shape[-2:]
+    out_size = resized_size(h, w, size, max_size)
     if out_size == (h, w):
         return mask.clone()
     return resized_crop_mask(mask, 0, 0, h, w, out_size)

@@ -30,6 +30,7 @@ from torchvision.transforms import InterpolationMode
 
 from .. import functional as F
 from ..functional._boxes import affine_box_map, hflip_matrix, perspective_box_map, translate_scale_matrix
+from ..functional._geometry import resized_size
 from ._base import RandomVideoTransform, VideoShape, VideoTransform
 from ._targets import Targets
 
@@ -394,8 +395,7 @@ class Resize(VideoTransform):
 
     def box_maps(self, params: dict[str, Any], shape: Targets) -> tuple[torch.Tensor, tuple[int, int]]:
         h, w = shape.height, shape.width
-        size = (F.output_size_short_side(h, w, self.size, self.max_size) if isinstance(self.size, int)
-                else self.size)
+        size = resized_size(h, w, self.size, self.max_size)
         return _scale_maps(shape.batch, h, w, size), size
 
 

@@ -95,6 +95,8 @@ class RandomSmoothWarp(RandomVideoTransform):
         fill: with ``"zeros"``, the value outside the frame (a number or one per channel, in the input's range).
         p: per-clip probability of warping.
         generator: optional ``torch.Generator`` for the draws.
+        dynamic: instead of a straight ``drift``, every value of the three fields follows a smooth random curve
+            over the clip's frames within its bound (DynaAugment, :mod:`videoaug.transforms._dynamic`).
 
     Shape:
         same in and out: ``(T, C, H, W)`` or ``(B, T, C, H, W)``.
@@ -120,8 +122,10 @@ class RandomSmoothWarp(RandomVideoTransform):
         fill: Fill = 0,
         p: float = 1.0,
         generator: torch.Generator | None = None,
+        dynamic: bool = False,
     ) -> None:
         super().__init__(p=p, generator=generator)
+        self._set_dynamic(dynamic)
         if isinstance(translate, Sequence) and not isinstance(translate, str):
             if len(translate) != 2:
                 raise ValueError(f"translate: expected a number or an (x, y) pair, got {translate!r}")
@@ -134,6 +138,9 @@ class RandomSmoothWarp(RandomVideoTransform):
         self.grid_size = _grid_pair(grid_size)
         if isinstance(drift, bool) or not isinstance(drift, numbers.Real) or not 0.0 <= float(drift) <= 1.0:
             raise ValueError(f"drift: expected a number in [0, 1], got {drift!r}")
+        if dynamic and drift:
+            raise ValueError(f"drift: expected 0 with dynamic=True (the fields then follow smooth curves), "
+                             f"got {drift!r}")
         self.drift = float(drift)
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"padding_mode: expected one of {PADDING_MODES}, got {padding_mode!r}")
@@ -157,14 +164,19 @@ class RandomSmoothWarp(RandomVideoTransform):
         each has a frame dimension after ``B``."""
         b, t = shape.batch, shape.frames
         params = self._draw(b)
-        if self.drift > 0:
+        if self.dynamic:
+            tx, ty = self.translate
+            bounds = {"shift": torch.tensor([tx, ty]), "affine": self.affine, "warp": self.displacement}
+            params = {k: self._vary(v, -bounds[k], bounds[k], t) for k, v in params.items()}
+        elif self.drift > 0:
             second = self._draw(b)
             step = torch.arange(t, dtype=torch.float32) / max(t - 1, 1) * self.drift  # (T,)
             for k, first in params.items():
                 w = step.view(1, t, *([1] * (first.ndim - 1)))
                 params[k] = first[:, None] + w * (second[k] - first)[:, None]
         keep = ~self._apply_mask(b)
-        return {k: v.masked_fill(keep.view(b, *([1] * (v.ndim - 1))), 0.0) for k, v in params.items()}
+        params = {k: v.masked_fill(keep.view(b, *([1] * (v.ndim - 1))), 0.0) for k, v in params.items()}
+        return {**params, "per_frame": ("shift", "affine", "warp")} if self.dynamic else params
 
     targets = "transformed"
 
