@@ -186,7 +186,7 @@ class VideoTransform(v2.Transform):
             else:
                 t.cache["box_maps"] = self.box_maps(params, t)
         maps, canvas = t.cache["box_maps"]
-        m = maps[clip]
+        m = maps[clip].to(boxes.device)  # maps live on the video's device, boxes often on the CPU
         return warp_boxes(boxes, m if m.ndim == 3 else m.unsqueeze(0), canvas), canvas
 
     # -- replay ---------------------------------------------------------------------------------------------------
