@@ -121,14 +121,14 @@ def test_other_float_dtypes_kept(dtype):
 
 
 def test_cpu_chunking_gives_the_batch_result(monkeypatch):
-    import videoaug.functional._auto as fa
+    from videoaug.functional import _chunks
 
     video = make_video(B=7, T=2, H=10, W=12)
     ops = torch.tensor([[1, 6], [5, 13], [10, 3], [0, 12], [8, 8], [9, 2], [11, 7]])
     mags = torch.tensor([[0.2, 0.5], [20.0, 0.0], [3.0, -4.0], [0.0, 0.0], [0.5, -0.5], [0.9, 0.3],
                          [0.4, -0.6]])
     whole = augment_ops(video, ops, mags)
-    monkeypatch.setattr(fa, "_CPU_CHUNK_ELEMENTS", 2 * video[0].numel())  # chunks of 2 clips
+    monkeypatch.setattr(_chunks, "AUGMENT_CHUNK_ELEMENTS", 2 * video[0].numel())  # chunks of 2 clips
     # within 1: Contrast's float mean may be summed in another order
     assert_matches(augment_ops(video, ops, mags), whole, torch.uint8)
 

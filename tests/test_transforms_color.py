@@ -309,7 +309,7 @@ def test_bad_arguments():
 # -- CPU chunking ------------------------------------------------------------------------------------------
 def test_chunked_cpu_path_equals_one_pass(monkeypatch):
     """Many small chunks on the worker pool give exactly the one-chunk result (colour, ToDtype, Normalize)."""
-    from videoaug.functional import _chunks, _color
+    from videoaug.functional import _chunks
 
     video = make_video(B=3, T=5, H=12, W=10)
     params = dict(
@@ -321,8 +321,7 @@ def test_chunked_cpu_path_equals_one_pass(monkeypatch):
     whole = F.color_jitter(video, **params)
     as_float = F.to_dtype(video, torch.float32, scale=True)
     normalized = F.normalize(as_float, 0.5, 0.25)
-    monkeypatch.setattr(_color, "_CPU_CHUNK_ELEMENTS", 700)  # 2 frames per chunk
-    monkeypatch.setattr(_chunks, "CHUNK_ELEMENTS", 700)
+    monkeypatch.setattr(_chunks, "CHUNK_ELEMENTS", 700)  # 2 frames per chunk
     torch.set_num_threads(2)
     assert torch.equal(F.color_jitter(video, **params), whole)
     assert torch.equal(F.to_dtype(video, torch.float32, scale=True), as_float)
@@ -338,9 +337,9 @@ class _JitteredClips(torch.utils.data.Dataset):
 
 
 def test_dataloader_workers_after_the_parent_used_the_pool(monkeypatch):
-    from videoaug.functional import _color
+    from videoaug.functional import _chunks
 
-    monkeypatch.setattr(_color, "_CPU_CHUNK_ELEMENTS", 3000)
+    monkeypatch.setattr(_chunks, "CHUNK_ELEMENTS", 3000)
     torch.set_num_threads(2)
     ColorJitter(0.4)(make_video(B=2, T=8, H=32, W=32))  # the parent creates its pool before the fork
     loader = torch.utils.data.DataLoader(

@@ -11,4 +11,5 @@ from ._geometry import *  # noqa: F403
 from ._masks import *  # noqa: F403
 from ._misc import *  # noqa: F403
 from ._temporal import *  # noqa: F403
+from ._utils import LUMA_WEIGHTS, luma  # noqa: F401 (the package's one set of luma weights)
 from ._warp import *  # noqa: F403

@@ -17,8 +17,10 @@ from torchvision.transforms.v2 import InterpolationMode
 from torchvision.transforms.v2 import functional as tvf
 
 from .._video import check_batch, max_value
+from . import _chunks
 from ._boxes import affine_box_map
 from ._geometry import affine
+from ._utils import check_fill, interpolation_name, luma
 
 __all__ = [
     "AUGMENT_OPS",
@@ -41,7 +43,6 @@ _OP = {name: i for i, name in enumerate(AUGMENT_OPS)}
 _GEOMETRIC = tuple(_OP[n] for n in ("ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate"))
 
 FillType = float | Sequence[float] | None
-_CPU_CHUNK_ELEMENTS = 1 << 20  # values per CPU chunk of clips (4 MB as float32)
 
 
 # -- argument helpers
@@ -63,31 +64,6 @@ def _check_stats(stats: str) -> None:
         raise ValueError(f"stats: expected 'clip' or 'frame', got {stats!r}")
 
 
-def interpolation_name(interpolation: str | InterpolationMode) -> str:
-    """``"nearest"`` or ``"bilinear"`` from a string or an ``InterpolationMode``."""
-    name = interpolation.value if isinstance(interpolation, InterpolationMode) else interpolation
-    if name not in ("nearest", "bilinear"):
-        raise ValueError(f"interpolation: expected 'nearest' or 'bilinear', got {interpolation!r}")
-    return name
-
-
-def check_fill(fill: FillType, channels: int | None = None) -> list[float] | None:
-    """``None`` or a list of 1 or ``channels`` numbers, in the input's value range (as torchvision)."""
-    if fill is None:
-        return None
-    values = None
-    if isinstance(fill, (int, float)):
-        values = [fill]
-    elif isinstance(fill, (list, tuple)):
-        values = list(fill)
-    if values is None or not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                               for v in values):
-        raise TypeError(f"fill: expected None, a number or a sequence of numbers, got {fill!r}")
-    if channels is not None and len(values) not in (1, channels):
-        raise ValueError(f"fill: expected 1 or C={channels} values, got {len(values)}")
-    return [float(v) for v in values]
-
-
 def _blend(x: torch.Tensor, y: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     """torchvision's ``_blend`` with ratio ``1 + m``: ``clamp(x * (1 + m) + y * -m)``, truncated back to
     uint8. The weights are formed as torchvision forms them from a float magnitude, so uint8 results agree
@@ -97,15 +73,6 @@ def _blend(x: torch.Tensor, y: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     ratio = (1.0 + m.double()).to(wdtype)
     out = x.mul(ratio).addcmul_(y.to(wdtype), m.neg().to(wdtype)).clamp_(0, bound)
     return out if x.is_floating_point() else out.to(x.dtype)
-
-
-def _luma(x: torch.Tensor) -> torch.Tensor:
-    """torchvision's grayscale ``(..., 1, H, W)`` as float (floored for uint8); the image if ``C == 1``."""
-    if x.shape[-3] == 1:
-        return x if x.is_floating_point() else x.float()
-    r, g, b = x.unbind(dim=-3)
-    gray = r.mul(0.2989).add_(g, alpha=0.587).add_(b, alpha=0.114).unsqueeze(-3)
-    return gray if x.is_floating_point() else gray.floor_()
 
 
 # -- geometric ops: one batched affine grid_sample -----------------------------------------------------------
@@ -175,12 +142,12 @@ def _brightness(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
 def _saturation(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     if x.shape[-3] == 1:  # torchvision (and PIL): no-op on one channel
         return x.clone()
-    return _blend(x, _luma(x), m)
+    return _blend(x, luma(x, floor_uint8=True), m)
 
 
 def _contrast(x: torch.Tensor, m: torch.Tensor, stats: str) -> torch.Tensor:
     dims = (-3, -2, -1) if stats == "frame" else (-4, -3, -2, -1)
-    return _blend(x, _luma(x).mean(dim=dims, keepdim=True), m)
+    return _blend(x, luma(x, floor_uint8=True).mean(dim=dims, keepdim=True), m)
 
 
 def adjust_sharpness(video: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
@@ -354,7 +321,7 @@ def augment_ops(video: torch.Tensor, ops: torch.Tensor, magnitudes: torch.Tensor
     # On CPU, run a few clips at a time through the whole sequence so that their float intermediates stay in
     # cache: on 32 uint8 clips of 16x3x112x112 this was 2-3x faster than the whole batch at once; the ops
     # inside a chunk remain batched. On GPU the batch is one chunk.
-    chunk = b if video.device.type != "cpu" else max(1, _CPU_CHUNK_ELEMENTS // video[0].numel())
+    chunk = b if video.device.type != "cpu" else max(1, _chunks.AUGMENT_CHUNK_ELEMENTS // video[0].numel())
     if chunk >= b:
         return _augment_batch(video, ops, magnitudes, mode, fill_values, stats)
     out = torch.empty_like(video)

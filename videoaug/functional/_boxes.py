@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ._geometry import _centers, _per_clip, affine_inverse_matrix, perspective_coefficients
+from ._geometry import _affine_inverse_per_clip, perspective_coefficients
 
 __all__ = [
     "warp_boxes",
@@ -73,9 +73,7 @@ def affine_box_map(angle: torch.Tensor, translate: torch.Tensor, scale: torch.Te
     """
     angle = torch.as_tensor(angle)
     b, dev = angle.reshape(-1).shape[0], angle.device
-    inverse = affine_inverse_matrix(_per_clip(angle, b, dev), _per_clip(translate, b, dev, 2),
-                                    _per_clip(scale, b, dev), _per_clip(shear, b, dev, 2),
-                                    _centers(center, b, height, width, dev))
+    inverse = _affine_inverse_per_clip(b, height, width, angle, translate, scale, shear, center, dev)
     inv = torch.cat([inverse, torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64, device=dev).expand(b, 1, 3)], 1)
     # the image kernel's coordinates are relative to the frame centre; boxes are in pixels from the corner
     shift = _eye(1, dev)

@@ -70,8 +70,10 @@ def run_chunked(fn: Callable[[int, int], None], total: int, step: int) -> None:
         f.result()
 
 
-#: Elements per chunk: 1 MB of float32, half a core's L2 on the dev machine.
+#: Elements per chunk: 1 MB of float32, half a core's L2 on the dev machine (colour, erasing, map_frames).
 CHUNK_ELEMENTS = 1 << 18
+#: Values per CPU chunk of clips of the RandAugment-style ops (4 MB as float32: several working copies per op).
+AUGMENT_CHUNK_ELEMENTS = 1 << 20
 
 
 def map_frames(

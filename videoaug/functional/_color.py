@@ -13,7 +13,9 @@ import math
 import torch
 
 from .._video import as_batch, max_value
+from . import _chunks
 from ._chunks import run_chunked
+from ._utils import LUMA_WEIGHTS, luma, per_clip
 
 __all__ = [
     "GRAY_WEIGHTS",
@@ -30,7 +32,7 @@ __all__ = [
 ]
 
 #: Luma weights used for grayscale, contrast and saturation (torchvision's, ITU-R 601 rounded).
-GRAY_WEIGHTS = (0.2989, 0.587, 0.114)
+GRAY_WEIGHTS = LUMA_WEIGHTS
 
 # RGB -> YIQ (FCC) with I and Q rows rounded to sum to exactly 0, so that a gray pixel is a fixed point of the
 # hue rotation. Y uses weights that sum to exactly 1.
@@ -39,40 +41,11 @@ _RGB_TO_YIQ = torch.tensor(
 )
 _YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
 
-# Elements per chunk on CPU: the float working copy of one chunk (1 MB) stays in its worker's L2 cache between
-# the conversion, the frame means, the matrix product, the clamp and the conversion back (see ``_chunks``).
-_CPU_CHUNK_ELEMENTS = 1 << 18
-
 # op ids in ``order``, as in torchvision's ColorJitter.make_params
 BRIGHTNESS, CONTRAST, SATURATION, HUE = 0, 1, 2, 3
 
 
-def _per_clip(value: float | torch.Tensor, batch: int, name: str, device: torch.device) -> torch.Tensor:
-    """A float or a tensor of ``B`` values -> float32 tensor ``(B,)`` on ``device``."""
-    v = torch.as_tensor(value, dtype=torch.float32, device=device)
-    if v.ndim == 0:
-        return v.expand(batch)
-    if v.shape != (batch,):
-        raise ValueError(
-            f"{name}: expected a float or a tensor of shape ({batch},) (one value per clip), "
-            f"got shape {tuple(v.shape)}"
-        )
-    return v
-
-
-def _gray_weights(channels: int, device: torch.device) -> torch.Tensor:
-    if channels == 1:
-        return torch.ones(1, device=device)
-    return torch.tensor(GRAY_WEIGHTS, device=device)
-
-
 # -- grayscale -----------------------------------------------------------------------------------------------
-def _gray(batch: torch.Tensor) -> torch.Tensor:
-    """Luma of a 3-channel batch as float ``(..., 1, H, W)`` in the input's value range (not rounded)."""
-    r, g, b = batch.unbind(dim=-3)
-    return r.mul(GRAY_WEIGHTS[0]).add_(g, alpha=GRAY_WEIGHTS[1]).add_(b, alpha=GRAY_WEIGHTS[2]).unsqueeze(-3)
-
-
 def _cast_like(values: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     if dtype == torch.uint8:
         return values.round_().clamp_(0, 255).to(torch.uint8)
@@ -92,7 +65,7 @@ def rgb_to_grayscale(video: torch.Tensor, num_output_channels: int = 1) -> torch
     if batch.shape[2] == 1:
         gray = batch.clone()
     else:
-        gray = _cast_like(_gray(batch.float() if batch.dtype == torch.uint8 else batch), batch.dtype)
+        gray = _cast_like(luma(batch), batch.dtype)
     if num_output_channels == 3:
         gray = gray.expand(*gray.shape[:2], 3, *gray.shape[3:]).contiguous()
     return restore(gray)
@@ -116,7 +89,7 @@ def grayscale_where(video: torch.Tensor, apply: torch.Tensor) -> torch.Tensor:
     idx = apply.nonzero().squeeze(1)
     if idx.numel():
         chosen = batch.index_select(0, idx)
-        gray = _cast_like(_gray(chosen.float() if chosen.dtype == torch.uint8 else chosen), batch.dtype)
+        gray = _cast_like(luma(chosen), batch.dtype)
         out.index_copy_(0, idx, gray.expand_as(chosen))
     return restore(out)
 
@@ -164,7 +137,7 @@ def color_jitter_affine(
     b, c = brightness.shape[0], channels
     device = brightness.device
     eye = torch.eye(c, device=device).expand(b, c, c)
-    w = _gray_weights(c, device)
+    w = torch.tensor(LUMA_WEIGHTS, device=device) if c == 3 else torch.ones(1, device=device)
     to_gray = torch.ones(c, 1, device=device) * w.view(1, c)  # (C, C): every row is the luma weights
     cc = contrast.view(b, 1, 1)
     pix = [eye * brightness.view(b, 1, 1), eye * cc]
@@ -238,7 +211,7 @@ def apply_color_affine(
             torch.baddbmm(o, mats[s:e], x, out=dst[s:e]).clamp_(0, bound)
 
     if dev.type == "cpu":
-        run_chunked(run, b * t, max(1, _CPU_CHUNK_ELEMENTS // (c * h * w)))
+        run_chunked(run, b * t, max(1, _chunks.CHUNK_ELEMENTS // (c * h * w)))
     else:
         run(0, b * t)
     return restore(out)
@@ -281,7 +254,7 @@ def color_jitter_params(
     b, t, c = batch.shape[:3]
     dev = batch.device
     factors = [
-        _per_clip(v, b, n, dev)
+        per_clip(v, b, n, dev)
         for v, n in (
             (brightness, "brightness"),
             (contrast, "contrast"),

@@ -20,8 +20,9 @@ import torch
 
 from .._video import as_batch
 from ._chunks import CHUNK_ELEMENTS, run_chunked
-from ._geometry import _interpolate, _pair, check_boxes, resized_crop
+from ._geometry import _interpolate, check_boxes, resized_crop
 from ._misc import normalize_coefficients
+from ._utils import size_pair
 
 __all__ = ["fused_pipeline"]
 
@@ -87,7 +88,7 @@ def fused_pipeline(
             raise ValueError(f"box: expected shape ({b}, 4) (top, left, height, width per clip), got "
                              f"{tuple(box.shape)}")
         check_boxes(*box.unbind(1), h, w)
-        size = _pair(size, "size")
+        size = size_pair(size)
     to_float = not is_u8 or scale
     out_dtype = torch.float32 if to_float else torch.uint8
     if flip is not None:

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from ._utils import fill_tensor, interpolation_name, per_clip, size_pair
+
 __all__ = [
     "resized_crop",
     "resize",
@@ -62,15 +64,6 @@ def _as_long(x: torch.Tensor | int | Sequence[int], batch: int, device: torch.de
     if t.numel() != batch:
         raise ValueError(f"{name}: expected one value or one per clip ({batch}), got {t.numel()}")
     return t
-
-
-def _pair(size: int | Sequence[int], name: str) -> tuple[int, int]:
-    if isinstance(size, int):
-        size = (size, size)
-    size = tuple(int(s) for s in size)
-    if len(size) != 2 or min(size) <= 0:
-        raise ValueError(f"{name}: expected a positive int or (height, width), got {size}")
-    return size  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -217,7 +210,7 @@ def resized_crop(
         ``(B, T, C, size[0], size[1])``, the input's dtype.
     """
     b, t, c, h, w = video.shape
-    size = _pair(size, "size")
+    size = size_pair(size)
     dev = video.device
     top, left = _as_long(top, b, dev, "top"), _as_long(left, b, dev, "left")
     height, width = _as_long(height, b, dev, "height"), _as_long(width, b, dev, "width")
@@ -254,7 +247,7 @@ def resized_size(height: int, width: int, size: int | Sequence[int], max_size: i
     if isinstance(size, int) or (isinstance(size, Sequence) and len(size) == 1):
         s = size if isinstance(size, int) else size[0]
         return output_size_short_side(height, width, int(s), max_size)
-    return _pair(size, "size")
+    return size_pair(size)
 
 
 def resize(video: torch.Tensor, size: int | Sequence[int], antialias: bool = True,
@@ -309,7 +302,7 @@ def center_crop(video: torch.Tensor, size: int | Sequence[int]) -> torch.Tensor:
     """Crop the central ``size`` box of every clip (torchvision's rounding). See
     :class:`videoaug.transforms.CenterCrop`."""
     h, w = video.shape[-2:]
-    ch, cw = _pair(size, "size")
+    ch, cw = size_pair(size)
     if ch > h or cw > w:
         raise ValueError(f"center_crop: expected a crop no larger than the {h}x{w} frame, got {ch}x{cw}")
     top, left = int(round((h - ch) / 2.0)), int(round((w - cw) / 2.0))
@@ -407,22 +400,6 @@ def perspective_coefficients(startpoints: torch.Tensor, endpoints: torch.Tensor)
     return torch.linalg.lstsq(a, rhs.unsqueeze(-1), driver="gels").solution.squeeze(-1)
 
 
-def _interp_mode(interpolation) -> str:
-    mode = getattr(interpolation, "value", interpolation)
-    if mode not in ("nearest", "bilinear"):
-        raise ValueError(f"interpolation: expected nearest or bilinear, got {interpolation!r}")
-    return mode
-
-
-def _fill_tensor(fill, c: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
-    if fill is None:
-        return None
-    vals = [float(fill)] if isinstance(fill, (int, float)) else [float(v) for v in fill]
-    if len(vals) not in (1, c):
-        raise ValueError(f"fill: expected one value or one per channel ({c}), got {len(vals)}")
-    return torch.tensor(vals, dtype=dtype, device=device).view(1, 1, -1, 1, 1)
-
-
 def _grid_sample(video: torch.Tensor, grid: torch.Tensor, interpolation, fill,
                  padding_mode: str = "zeros") -> torch.Tensor:
     """torchvision's ``_apply_grid_transform`` with one grid per clip: frames and channels share it.
@@ -430,7 +407,7 @@ def _grid_sample(video: torch.Tensor, grid: torch.Tensor, interpolation, fill,
     ``padding_mode`` is ``grid_sample``'s (``zeros``, ``border``, ``reflection``); ``fill`` only acts with
     ``zeros``."""
     b, t, c, h, w = video.shape
-    mode = _interp_mode(interpolation)
+    mode = interpolation_name(interpolation)
     cdt = grid.dtype
     x = video.reshape(b, t * c, h, w).to(cdt)
     if padding_mode != "zeros":
@@ -441,7 +418,7 @@ def _grid_sample(video: torch.Tensor, grid: torch.Tensor, interpolation, fill,
     oh, ow = grid.shape[1:3]
     if fill is not None:
         img, mask = out[:, :-1].view(b, t, c, oh, ow), out[:, -1:].view(b, 1, 1, oh, ow)
-        fill_t = _fill_tensor(fill, c, cdt, video.device)
+        fill_t = fill_tensor(fill, c, cdt, video.device)
         if mode == "nearest":
             out = torch.where(mask < 0.5, fill_t, img)
         else:
@@ -475,9 +452,15 @@ def _centers(center, b: int, h: int, w: int, device) -> torch.Tensor:
     return c - torch.tensor([w * 0.5, h * 0.5], dtype=torch.float64, device=device)
 
 
-def _per_clip(v, b: int, device, width: int = 1) -> torch.Tensor:
-    t = torch.as_tensor(v, dtype=torch.float64, device=device)
-    return t.reshape(-1, width).expand(b, width) if width > 1 else t.reshape(-1).expand(b)
+def _affine_inverse_per_clip(b: int, h: int, w: int, angle, translate, scale, shear, center,
+                             device: torch.device) -> torch.Tensor:
+    """:func:`affine_inverse_matrix` ``(B, 2, 3)`` float64 from per-clip (or shared) affine arguments."""
+    f64 = torch.float64
+    return affine_inverse_matrix(
+        per_clip(angle, b, "angle", device, f64), per_clip(translate, b, "translate", device, f64, 2),
+        per_clip(scale, b, "scale", device, f64), per_clip(shear, b, "shear", device, f64, 2),
+        _centers(center, b, h, w, device),
+    )
 
 
 def affine(
@@ -504,10 +487,7 @@ def affine(
         center: ``(x, y)`` pixel centre of the warp; the frame centre by default.
     """
     b, t, c, h, w = video.shape
-    dev = video.device
-    matrix = affine_inverse_matrix(_per_clip(angle, b, dev), _per_clip(translate, b, dev, 2),
-                                   _per_clip(scale, b, dev), _per_clip(shear, b, dev, 2),
-                                   _centers(center, b, h, w, dev))
+    matrix = _affine_inverse_per_clip(b, h, w, angle, translate, scale, shear, center, video.device)
     grid = _affine_grid(matrix, h, w, _compute_dtype(video.dtype))
     return _grid_sample(video, grid, interpolation, fill)
 
@@ -517,7 +497,8 @@ def rotate(video: torch.Tensor, angle: torch.Tensor | float, interpolation="near
     """Per-clip rotation by ``angle`` degrees counter-clockwise about the centre, keeping the frame size.
     See :class:`videoaug.transforms.RandomRotation`."""
     b = video.shape[0]
-    neg = -_per_clip(angle, b, video.device)  # torchvision's rotate hands -angle to the affine matrix
+    # torchvision's rotate hands -angle to the affine matrix
+    neg = -per_clip(angle, b, "angle", video.device, torch.float64)
     zeros2 = torch.zeros(b, 2, dtype=torch.float64, device=video.device)
     return affine(video, neg, zeros2, 1.0, zeros2, interpolation, fill, center)
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import torch
 
-from ._geometry import _as_long, _pair, resized_size
+from ._geometry import _as_long, resized_size
+from ._utils import size_pair
 
 __all__ = ["resized_crop_mask", "resize_mask", "gather_frames"]
 
@@ -45,7 +46,7 @@ def resized_crop_mask(mask: torch.Tensor, top: torch.Tensor | int, left: torch.T
         ``(B, T, K, size[0], size[1])``, the mask's dtype.
     """
     b, t, k, h, w = mask.shape
-    oh, ow = _pair(size, "size")
+    oh, ow = size_pair(size)
     dev = mask.device
     top, left = _as_long(top, b, dev, "top"), _as_long(left, b, dev, "left")
     height, width = _as_long(height, b, dev, "height"), _as_long(width, b, dev, "width")

@@ -10,17 +10,9 @@ import torch.nn.functional as nnf
 
 from .._video import as_batch, check_video
 from ._chunks import map_frames
+from ._utils import kernel_size_pair
 
 __all__ = ["gaussian_kernel1d", "gaussian_blur", "normalize", "normalize_coefficients", "to_dtype", "to_cthw"]
-
-
-def _kernel_size_pair(kernel_size: int | Sequence[int]) -> tuple[int, int]:
-    ks = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
-    if len(ks) != 2 or not all(isinstance(k, int) and k > 0 and k % 2 == 1 for k in ks):
-        raise ValueError(
-            f"kernel_size: expected an odd positive int or a pair (kx, ky) of them, got {kernel_size!r}"
-        )
-    return ks[0], ks[1]
 
 
 def gaussian_kernel1d(kernel_size: int, sigma: torch.Tensor) -> torch.Tensor:
@@ -48,7 +40,7 @@ def gaussian_blur(
     All frames of all clips go through two depthwise convolutions (one horizontal, one vertical) whose
     per-channel weights are the clip's taps, so there is no loop over clips.
     """
-    kx, ky = _kernel_size_pair(kernel_size)
+    kx, ky = kernel_size_pair(kernel_size)
     batch, restore = as_batch(video)
     b, t, c, h, w = batch.shape
     if kx // 2 >= w or ky // 2 >= h:

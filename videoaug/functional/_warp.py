@@ -21,7 +21,8 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from ._geometry import _compute_dtype, _fill_tensor, _grid_sample, _interp_mode, _to_dtype
+from ._geometry import _compute_dtype, _grid_sample, _to_dtype
+from ._utils import fill_tensor, interpolation_name
 
 __all__ = ["smooth_warp", "smooth_warp_grid", "smooth_warp_points"]
 
@@ -111,7 +112,7 @@ def smooth_warp(
     b, t, c, h, w = video.shape
     if padding_mode not in PADDING_MODES:
         raise ValueError(f"padding_mode: expected one of {PADDING_MODES}, got {padding_mode!r}")
-    mode = _interp_mode(interpolation)
+    mode = interpolation_name(interpolation)
     cdt = _compute_dtype(video.dtype)
     dev = video.device
     shift, f1 = _per_frame(shift, (2,), b, t, "shift", "(B, 2)", dev, cdt)
@@ -136,7 +137,7 @@ def smooth_warp(
     grid = smooth_warp_grid((h, w), shift, affine, warp, dtype=cdt)
     fill_t = None
     if padding_mode == "zeros" and fill is not None:
-        fill_t = _fill_tensor(fill, c, cdt, dev)
+        fill_t = fill_tensor(fill, c, cdt, dev)
         if not bool(fill_t.ne(0).any()):
             fill_t = None
     if fill_t is None:

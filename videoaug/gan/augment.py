@@ -27,6 +27,7 @@ from torch.utils.data import get_worker_info
 from torchvision import tv_tensors
 
 from .._video import as_batch, check_video, from_float, to_float
+from ..functional import luma
 from ..transforms._base import RandomVideoTransform, VideoShape
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
 
 CHECKPOINTS_ENV = "VIDEOAUG_CHECKPOINTS"
 _REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
-_LUMA = (0.299, 0.587, 0.114)
 _PADDING_MODES = (None, "zeros", "border", "reflection")
 
 _cache: dict[tuple[str, str], tuple[int | None, Any, dict]] = {}
@@ -127,7 +127,7 @@ class RCGANAugment(RandomVideoTransform):
     non-square clip a horizontal shift is a fraction of the width and a vertical one a fraction of the height.
 
     Channels: when the clip's channels differ from the checkpoint's, the generator runs on a version of the
-    clip with its channel count (the luminance ``0.299 R + 0.587 G + 0.114 B`` of an RGB clip for a 1-channel
+    clip with its channel count (the luminance ``0.2989 R + 0.587 G + 0.114 B`` of an RGB clip for a 1-channel
     checkpoint; the grey channel repeated for a 3-channel one) and the warp and brightness fields it predicts
     are applied to the clip's own channels (a 1-channel gain acts on R, G and B alike; a 3-channel gain is
     averaged). Colours are kept and every channel moves together.
@@ -372,8 +372,7 @@ class RCGANAugment(RandomVideoTransform):
         if c == self.channels:
             proxy = x
         elif self.channels == 1:  # RGB clip, grey checkpoint: run on luminance
-            luma = torch.tensor(_LUMA, device=x.device, dtype=x.dtype).view(1, 1, 3, 1, 1)
-            proxy = (x * luma).sum(2, keepdim=True)
+            proxy = luma(x)
         else:  # grey clip, RGB checkpoint: run on the grey channel repeated
             proxy = x.expand(n, t, 3, h, w)
         _, fields = model(proxy, labels, noise=(z, e), strength=self.strength, return_fields=True)

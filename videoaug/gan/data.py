@@ -15,11 +15,11 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, DistributedSampler
 
+from videoaug.functional import luma
 from videoaug.gan.config import FitConfig
 
 __all__ = ["build_dataset", "check_dataset", "fit_clip", "LabelledSubset", "PairDataset", "PositionedSampler"]
 
-_LUMA = torch.tensor([0.299, 0.587, 0.114])
 
 def build_dataset(cfg: FitConfig, split: str = "train") -> Dataset:
     """The dataset of ``cfg.data``: items ``(uint8 clip (T, C, H, W), label)``, with classes and targets."""
@@ -110,7 +110,7 @@ def fit_clip(clip: torch.Tensor, num_frames: int, resolution: tuple[int, int], c
     x = None
     if clip.shape[1] != channels:
         x = clip.float()
-        x = (x * _LUMA.view(1, 3, 1, 1)).sum(1, keepdim=True) if channels == 1 else x.expand(-1, 3, -1, -1)
+        x = luma(x) if channels == 1 else x.expand(-1, 3, -1, -1)
     if tuple(clip.shape[-2:]) != tuple(resolution):
         x = clip.float() if x is None else x
         x = F.interpolate(x, size=tuple(resolution), mode="bilinear", antialias=True, align_corners=False)

@@ -15,17 +15,11 @@ from typing import Any
 import torch
 from torchvision.transforms.v2 import InterpolationMode
 
-from ..functional._auto import (
-    AUGMENT_OPS,
-    FillType,
-    augment_box_maps,
-    augment_mask,
-    augment_ops,
-    check_fill,
-    interpolation_name,
-)
+from ..functional._auto import AUGMENT_OPS, augment_box_maps, augment_mask, augment_ops
+from ..functional._utils import check_fill as check_fill_values
 from ._base import RandomVideoTransform, VideoShape
 from ._targets import Targets
+from ._utils import Fill, interpolation_name
 
 __all__ = ["VideoRandAugment", "VideoTrivialAugment"]
 
@@ -90,7 +84,7 @@ class _AugmentPolicy(RandomVideoTransform):
     targets = "transformed"  # masks and boxes follow the geometric ops (nearest neighbour for masks)
     _native_per_frame = True  # augment_ops takes (B, T, N) magnitudes; clip statistics stay the clip's
 
-    def __init__(self, num_magnitude_bins: int, interpolation: str | InterpolationMode, fill: FillType,
+    def __init__(self, num_magnitude_bins: int, interpolation: str | InterpolationMode, fill: Fill,
                  stats: str, p: float, generator: torch.Generator | None, dynamic: bool = False) -> None:
         super().__init__(p=p, generator=generator)
         self._set_dynamic(dynamic)
@@ -101,7 +95,7 @@ class _AugmentPolicy(RandomVideoTransform):
             raise ValueError(f"stats: expected 'clip' or 'frame', got {stats!r}")
         self.num_magnitude_bins = num_magnitude_bins
         self.interpolation = interpolation_name(interpolation)
-        self.fill = check_fill(fill)
+        self.fill = check_fill_values(fill)
         self.stats = stats
 
     def _finish(self, shape: VideoShape, ops: torch.Tensor, bins: torch.Tensor) -> dict[str, Any]:
@@ -187,7 +181,7 @@ class VideoRandAugment(_AugmentPolicy):
     _SPACE = _RAND_AUGMENT
 
     def __init__(self, num_ops: int = 2, magnitude: int = 9, num_magnitude_bins: int = 31,
-                 interpolation: str | InterpolationMode = "nearest", fill: FillType = None,
+                 interpolation: str | InterpolationMode = "nearest", fill: Fill = None,
                  stats: str = "clip", p: float = 1.0, generator: torch.Generator | None = None,
                  dynamic: bool = False) -> None:
         super().__init__(num_magnitude_bins, interpolation, fill, stats, p, generator, dynamic)
@@ -240,7 +234,7 @@ class VideoTrivialAugment(_AugmentPolicy):
     _SPACE = _TRIVIAL_AUGMENT_WIDE
 
     def __init__(self, num_magnitude_bins: int = 31, interpolation: str | InterpolationMode = "nearest",
-                 fill: FillType = None, stats: str = "clip", p: float = 1.0,
+                 fill: Fill = None, stats: str = "clip", p: float = 1.0,
                  generator: torch.Generator | None = None, dynamic: bool = False) -> None:
         super().__init__(num_magnitude_bins, interpolation, fill, stats, p, generator, dynamic)
 

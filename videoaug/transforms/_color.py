@@ -4,7 +4,6 @@ Kernels in :mod:`videoaug.functional._color`."""
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,40 +11,9 @@ import torch
 
 from .. import functional as F
 from ._base import RandomVideoTransform, VideoShape, VideoTransform
+from ._utils import factor_range
 
 __all__ = ["ColorJitter", "RandomGrayscale", "Grayscale"]
-
-
-def _factor_range(
-    value: float | Sequence[float] | None,
-    name: str,
-    center: float,
-    bound: float | None,
-    clip_first: bool = True,
-) -> tuple[float, float] | None:
-    """torchvision's rule: ``v`` -> ``[center - v, center + v]`` (clipped at 0 for factors), or an explicit
-    ``(min, max)``; ``None`` or an empty range at ``center`` disables the op."""
-    if value is None:
-        return None
-    if isinstance(value, numbers.Number):
-        if value < 0:
-            raise ValueError(f"{name}: expected a non-negative number or a (min, max) pair, got {value!r}")
-        lo, hi = center - float(value), center + float(value)
-        if clip_first:
-            lo = max(lo, 0.0)
-    elif (
-        isinstance(value, Sequence) and len(value) == 2 and all(isinstance(v, numbers.Number) for v in value)
-    ):
-        lo, hi = float(value[0]), float(value[1])
-    else:
-        raise TypeError(f"{name}: expected a number or a (min, max) pair, got {value!r}")
-    low_bound = -bound if bound is not None else 0.0
-    high_bound = bound if bound is not None else float("inf")
-    if not low_bound <= lo <= hi <= high_bound:
-        raise ValueError(f"{name}: expected {low_bound} <= min <= max <= {high_bound}, got ({lo}, {hi})")
-    if lo == hi == center:
-        return None
-    return lo, hi
 
 
 class ColorJitter(RandomVideoTransform):
@@ -114,10 +82,10 @@ class ColorJitter(RandomVideoTransform):
     ) -> None:
         super().__init__(p=p, generator=generator)
         self._set_dynamic(dynamic)
-        self.brightness = _factor_range(brightness, "brightness", 1.0, None)
-        self.contrast = _factor_range(contrast, "contrast", 1.0, None)
-        self.saturation = _factor_range(saturation, "saturation", 1.0, None)
-        self.hue = _factor_range(hue, "hue", 0.0, 0.5, clip_first=False)
+        self.brightness = factor_range(brightness, "brightness", 1.0, None)
+        self.contrast = factor_range(contrast, "contrast", 1.0, None)
+        self.saturation = factor_range(saturation, "saturation", 1.0, None)
+        self.hue = factor_range(hue, "hue", 0.0, 0.5, clip_first=False)
 
     def _draw(
         self, rng: tuple[float, float] | None, b: int, identity: float, mask: torch.Tensor

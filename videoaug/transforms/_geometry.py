@@ -33,6 +33,7 @@ from ..functional._boxes import affine_box_map, hflip_matrix, perspective_box_ma
 from ..functional._geometry import resized_size
 from ._base import RandomVideoTransform, VideoShape, VideoTransform
 from ._targets import Targets
+from ._utils import Fill, Size, check_fill, interpolation_name, size_pair, value_range
 
 __all__ = [
     "RandomResizedCrop",
@@ -46,48 +47,6 @@ __all__ = [
     "RandomPerspective",
 ]
 
-Size = int | Sequence[int]
-Fill = float | Sequence[float] | None
-
-
-def _size_pair(size: Size, name: str = "size") -> tuple[int, int]:
-    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
-        size = (int(size), int(size))
-    elif isinstance(size, Sequence) and len(size) == 1:
-        size = (int(size[0]), int(size[0]))
-    ok = isinstance(size, Sequence) and len(size) == 2 and all(isinstance(s, numbers.Integral) for s in size)
-    if not (ok and min(size) > 0):
-        raise ValueError(f"{name}: expected a positive int or (height, width), got {size!r}")
-    return int(size[0]), int(size[1])
-
-
-def _interpolation(value: InterpolationMode | str, allowed: tuple[str, ...]) -> str:
-    mode = value.value if isinstance(value, InterpolationMode) else value
-    if mode not in allowed:
-        raise ValueError(f"interpolation: expected one of {allowed}, got {value!r}")
-    return mode
-
-
-def _check_fill(fill: Fill) -> Fill:
-    if fill is None or isinstance(fill, numbers.Number):
-        return fill
-    if isinstance(fill, Sequence) and all(isinstance(v, numbers.Number) for v in fill):
-        return [float(v) for v in fill]
-    raise TypeError(f"fill: expected a number, a sequence of numbers or None, got {fill!r}")
-
-
-def _range(value: float | Sequence[float], name: str, center: float = 0.0) -> tuple[float, float]:
-    """torchvision's ``degrees`` rule: ``d`` -> ``(-d, d)``; or an explicit ``(min, max)``."""
-    if isinstance(value, numbers.Number):
-        if value < 0:
-            raise ValueError(f"{name}: expected a non-negative number or a (min, max) pair, got {value!r}")
-        return center - float(value), center + float(value)
-    if isinstance(value, Sequence) and len(value) == 2 and all(isinstance(v, numbers.Number) for v in value):
-        lo, hi = float(value[0]), float(value[1])
-        if lo > hi:
-            raise ValueError(f"{name}: expected min <= max, got {value!r}")
-        return lo, hi
-    raise TypeError(f"{name}: expected a number or a (min, max) pair, got {value!r}")
 
 
 class RandomResizedCrop(RandomVideoTransform):
@@ -136,14 +95,14 @@ class RandomResizedCrop(RandomVideoTransform):
     ) -> None:
         super().__init__(p=p, generator=generator)
         self._set_dynamic(dynamic)
-        self.size = _size_pair(size)
+        self.size = size_pair(size)
         if not (len(scale) == 2 and 0 < scale[0] <= scale[1]):
             raise ValueError(f"scale: expected 0 < min <= max, got {scale!r}")
         if not (len(ratio) == 2 and 0 < ratio[0] <= ratio[1]):
             raise ValueError(f"ratio: expected 0 < min <= max, got {ratio!r}")
         self.scale = (float(scale[0]), float(scale[1]))
         self.ratio = (float(ratio[0]), float(ratio[1]))
-        self.interpolation = _interpolation(interpolation, ("bilinear",))
+        self.interpolation = interpolation_name(interpolation, ("bilinear",))
         self.antialias = bool(antialias)
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
@@ -261,7 +220,7 @@ class RandomCrop(RandomVideoTransform):
     ) -> None:
         super().__init__(p=p, generator=generator)
         self._set_dynamic(dynamic)
-        self.size = _size_pair(size)
+        self.size = size_pair(size)
         self.padding = _padding4(padding)
         if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
             raise ValueError(
@@ -338,7 +297,7 @@ class CenterCrop(VideoTransform):
 
     def __init__(self, size: Size) -> None:
         super().__init__()
-        self.size = _size_pair(size)
+        self.size = size_pair(size)
 
     targets = "transformed"
 
@@ -378,10 +337,10 @@ class Resize(VideoTransform):
                 raise ValueError(f"size: expected a positive int, got {size!r}")
             self.size: int | tuple[int, int] = s
         else:
-            self.size = _size_pair(size)
+            self.size = size_pair(size)
             if max_size is not None:
                 raise ValueError("max_size: only allowed with an int size, as in torchvision")
-        self.interpolation = _interpolation(interpolation, ("bilinear",))
+        self.interpolation = interpolation_name(interpolation, ("bilinear",))
         self.max_size = max_size
         self.antialias = bool(antialias)
 
@@ -427,7 +386,7 @@ class RandomShortSideScale(RandomVideoTransform):
             raise ValueError(
                 f"min_size, max_size: expected ints 0 < min_size <= max_size, got {min_size}, {max_size}")
         self.min_size, self.max_size = min_size, max_size
-        self.interpolation = _interpolation(interpolation, ("bilinear",))
+        self.interpolation = interpolation_name(interpolation, ("bilinear",))
         self.antialias = bool(antialias)
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
@@ -513,10 +472,10 @@ class RandomRotation(RandomVideoTransform):
         self._set_dynamic(dynamic)
         if expand:
             raise ValueError("expand: expected False (clips of a batch must keep one size), got True")
-        self.degrees = _range(degrees, "degrees")
-        self.interpolation = _interpolation(interpolation, ("nearest", "bilinear"))
+        self.degrees = value_range(degrees, "degrees")
+        self.interpolation = interpolation_name(interpolation, ("nearest", "bilinear"))
         self.center = None if center is None else [float(c) for c in center]
-        self.fill = _check_fill(fill)
+        self.fill = check_fill(fill)
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
         angle = self._uniform(shape.batch, low=self.degrees[0], high=self.degrees[1])
@@ -580,7 +539,7 @@ class RandomAffine(RandomVideoTransform):
     ) -> None:
         super().__init__(p=p, generator=generator)
         self._set_dynamic(dynamic)
-        self.degrees = _range(degrees, "degrees")
+        self.degrees = value_range(degrees, "degrees")
         if translate is not None:
             if len(translate) != 2 or not all(0.0 <= t <= 1.0 for t in translate):
                 raise ValueError(f"translate: expected two fractions in [0, 1], got {translate!r}")
@@ -594,15 +553,15 @@ class RandomAffine(RandomVideoTransform):
         if shear is None:
             self.shear = None
         elif isinstance(shear, numbers.Number):
-            self.shear = (*_range(shear, "shear"), 0.0, 0.0)
+            self.shear = (*value_range(shear, "shear"), 0.0, 0.0)
         elif len(shear) == 2:
-            self.shear = (*_range(tuple(shear), "shear"), 0.0, 0.0)
+            self.shear = (*value_range(tuple(shear), "shear"), 0.0, 0.0)
         elif len(shear) == 4:
-            self.shear = (*_range(tuple(shear[:2]), "shear"), *_range(tuple(shear[2:]), "shear"))
+            self.shear = (*value_range(tuple(shear[:2]), "shear"), *value_range(tuple(shear[2:]), "shear"))
         else:
             raise ValueError(f"shear: expected a number or 2 or 4 values, got {shear!r}")
-        self.interpolation = _interpolation(interpolation, ("nearest", "bilinear"))
-        self.fill = _check_fill(fill)
+        self.interpolation = interpolation_name(interpolation, ("nearest", "bilinear"))
+        self.fill = check_fill(fill)
         self.center = None if center is None else [float(c) for c in center]
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
@@ -683,8 +642,8 @@ class RandomPerspective(RandomVideoTransform):
         if not 0.0 <= distortion_scale <= 1.0:
             raise ValueError(f"distortion_scale: expected a value in [0, 1], got {distortion_scale!r}")
         self.distortion_scale = float(distortion_scale)
-        self.interpolation = _interpolation(interpolation, ("nearest", "bilinear"))
-        self.fill = _check_fill(fill)
+        self.interpolation = interpolation_name(interpolation, ("nearest", "bilinear"))
+        self.fill = check_fill(fill)
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
         b, h, w = shape.batch, shape.height, shape.width

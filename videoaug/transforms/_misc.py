@@ -9,8 +9,8 @@ from typing import Any
 import torch
 
 from .. import functional as F
-from ..functional._misc import _kernel_size_pair
 from ._base import RandomVideoTransform, VideoShape, VideoTransform
+from ._utils import kernel_size_pair
 
 __all__ = ["GaussianBlur", "Normalize", "ToDtype", "ToCTHW"]
 
@@ -56,7 +56,7 @@ class GaussianBlur(RandomVideoTransform):
     ) -> None:
         super().__init__(p=p, generator=generator)
         self._set_dynamic(dynamic)
-        self.kernel_size = _kernel_size_pair(kernel_size)
+        self.kernel_size = kernel_size_pair(kernel_size)
         if isinstance(sigma, numbers.Number):
             sigma = (float(sigma), float(sigma))
         if not (isinstance(sigma, Sequence) and len(sigma) == 2 and 0 < sigma[0] <= sigma[1]):

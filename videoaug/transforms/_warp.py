@@ -17,25 +17,9 @@ from .. import functional as F
 from ..functional._boxes import box_outline, enclosing_boxes
 from ..functional._warp import PADDING_MODES, smooth_warp_points
 from ._base import RandomVideoTransform, VideoShape
-from ._geometry import Fill, _check_fill, _interpolation
+from ._utils import Fill, check_fill, int_pair, interpolation_name, non_negative
 
 __all__ = ["RandomSmoothWarp"]
-
-
-def _bound(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= float(value) < float("inf"):
-        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def _grid_pair(grid_size: int | Sequence[int]) -> tuple[int, int]:
-    if isinstance(grid_size, numbers.Integral) and not isinstance(grid_size, bool):
-        grid_size = (int(grid_size), int(grid_size))
-    ok = (isinstance(grid_size, Sequence) and len(grid_size) == 2
-          and all(isinstance(g, numbers.Integral) and not isinstance(g, bool) for g in grid_size))
-    if not (ok and min(grid_size) >= 1):
-        raise ValueError(f"grid_size: expected a positive int or (rows, columns), got {grid_size!r}")
-    return int(grid_size[0]), int(grid_size[1])
 
 
 class RandomSmoothWarp(RandomVideoTransform):
@@ -129,13 +113,13 @@ class RandomSmoothWarp(RandomVideoTransform):
         if isinstance(translate, Sequence) and not isinstance(translate, str):
             if len(translate) != 2:
                 raise ValueError(f"translate: expected a number or an (x, y) pair, got {translate!r}")
-            self.translate = (_bound(translate[0], "translate"), _bound(translate[1], "translate"))
+            self.translate = (non_negative(translate[0], "translate"), non_negative(translate[1], "translate"))
         else:
-            t = _bound(translate, "translate")
+            t = non_negative(translate, "translate")
             self.translate = (t, t)
-        self.affine = _bound(affine, "affine")
-        self.displacement = _bound(displacement, "displacement")
-        self.grid_size = _grid_pair(grid_size)
+        self.affine = non_negative(affine, "affine")
+        self.displacement = non_negative(displacement, "displacement")
+        self.grid_size = int_pair(grid_size, "grid_size")
         if isinstance(drift, bool) or not isinstance(drift, numbers.Real) or not 0.0 <= float(drift) <= 1.0:
             raise ValueError(f"drift: expected a number in [0, 1], got {drift!r}")
         if dynamic and drift:
@@ -145,8 +129,8 @@ class RandomSmoothWarp(RandomVideoTransform):
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"padding_mode: expected one of {PADDING_MODES}, got {padding_mode!r}")
         self.padding_mode = padding_mode
-        self.interpolation = _interpolation(interpolation, ("nearest", "bilinear"))
-        self.fill = _check_fill(fill)
+        self.interpolation = interpolation_name(interpolation, ("nearest", "bilinear"))
+        self.fill = check_fill(fill)
 
     def _draw(self, b: int) -> dict[str, torch.Tensor]:
         tx, ty = self.translate
