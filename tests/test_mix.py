@@ -28,9 +28,14 @@ from videoaug.mix import (
     one_hot,
     sample_beta,
 )
+from videoaug.transforms import RandomVideoTransform, VideoShape, default_labels_getter
 
 KINDS = ("spatial", "temporal", "spatiotemporal")
 MODES = ("batch", "pair", "elem")
+
+
+def _shape(b: int, t: int, h: int, w: int) -> VideoShape:
+    return VideoShape.of(torch.zeros(b, t, 3, h, w))
 
 
 def coded_batch(B=6, T=8, H=10, W=12, dtype=torch.uint8, device="cpu"):
@@ -87,7 +92,7 @@ def test_cutmix_box_is_clipped_and_lam_recomputed(kind):
     mix = CutMix(num_classes=4, kind=kind, mode="elem", generator=torch.Generator().manual_seed(0))
     clipped = 0
     for _ in range(50):
-        params = mix.sample_params(4, T, H, W)
+        params = mix.sample_params(_shape(4, T, H, W))
         t0, t1, y0, y1, x0, x1 = params["box"].unbind(1)
         assert (t0 >= 0).all() and (t1 <= T).all() and (y0 >= 0).all() and (y1 <= H).all()
         assert (x0 >= 0).all() and (x1 <= W).all()
@@ -103,7 +108,7 @@ def test_cutmix_kinds_cut_the_right_axes():
     T, H, W = 8, 10, 12
     for kind in KINDS:
         mix = CutMix(alpha=1.0, num_classes=8, kind=kind, mode="elem")
-        box = mix.sample_params(8, T, H, W)["box"]
+        box = mix.sample_params(_shape(8, T, H, W))["box"]
         full_t = (box[:, 0] == 0) & (box[:, 1] == T)
         full_hw = (box[:, 2] == 0) & (box[:, 3] == H) & (box[:, 4] == 0) & (box[:, 5] == W)
         if kind == "spatial":
@@ -190,7 +195,7 @@ def test_modes_draw_lam_per_batch_pair_or_clip(cls):
     B = 8
     for mode in MODES:
         mix = cls(num_classes=B, mode=mode)
-        lam = mix.sample_params(B, 8, 16, 16)["lam"]
+        lam = mix.sample_params(_shape(B, 8, 16, 16))["lam"]
         if mode == "batch":
             assert (lam == lam[0]).all()
         elif mode == "pair":
@@ -469,3 +474,15 @@ def test_bench_suite_quick_runs():
     # the mix-alone rows run on the pipeline's float output (cropped to 28)
     alone = [r for r in records if "overhead_percent" not in r.extra]
     assert alone and all(r.extra["shape"] == [4, 4, 3, 28, 28] for r in alone)
+
+
+def test_mixes_share_the_random_transform_base_and_its_labels_getter():
+    for mix in (MixUp(num_classes=3), CutMix(num_classes=3, kind="temporal")):
+        assert isinstance(mix, RandomVideoTransform)
+        assert not hasattr(mix, "_replay_params")  # replay passes the parameters along, nothing kept on self
+    videos, labels = torch.rand(4, 2, 3, 8, 8), torch.tensor([0, 1, 2, 0])
+    assert default_labels_getter((videos, labels)) is labels
+    assert default_labels_getter({"video": videos, "Target": labels}) is labels
+    assert default_labels_getter(videos) is None
+    out = MixUp(num_classes=3)({"video": videos, "Target": labels})
+    assert out["Target"].shape == (4, 3)

@@ -53,6 +53,7 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 
 from ._video import check_batch
+from .transforms import LABEL_KEYS, RandomVideoTransform, VideoShape, default_labels_getter
 
 __all__ = [
     "MixUp",
@@ -70,7 +71,6 @@ __all__ = [
 
 MODES = ("batch", "pair", "elem")
 KINDS = ("spatial", "temporal", "spatiotemporal")
-_LABEL_KEYS = ("label", "labels", "target", "targets")
 
 
 # -- pure functions ----------------------------------------------------------------------------------------
@@ -203,14 +203,10 @@ def sample_beta(alpha: float, n: int, generator: torch.Generator | None = None,
 # -- locating videos and labels in the inputs --------------------------------------------------------------
 def _locate(inputs: Any) -> tuple[torch.Tensor, torch.Tensor]:
     """Find the video batch and the labels in ``(videos, labels, ...)`` or in a dict with a label key."""
-    if isinstance(inputs, dict):
-        key = next((k for k in inputs if isinstance(k, str) and k.lower() in _LABEL_KEYS), None)
-        if key is None:
-            raise TypeError(f"expected a dict with a key in {_LABEL_KEYS} (the labels), got {list(inputs)}")
-        labels = inputs[key]
-    elif isinstance(inputs, (tuple, list)) and len(inputs) >= 2:
-        labels = inputs[1]
-    else:
+    labels = default_labels_getter(inputs)
+    if labels is None and isinstance(inputs, dict):
+        raise TypeError(f"expected a dict with a key in {LABEL_KEYS} (the labels), got {list(inputs)}")
+    if labels is None:
         raise TypeError(
             "expected (videos, labels): a batch (B, T, C, H, W) and labels (B,) or (B, num_classes), "
             f"got {type(inputs).__name__}"
@@ -256,11 +252,13 @@ def _check_labels(labels: torch.Tensor, batch: int, num_classes: int | None) -> 
 
 
 # -- transforms --------------------------------------------------------------------------------------------
-class _MixTransform(v2.Transform):
-    """What MixUp and CutMix share: argument checks, locating (videos, labels), partners, lam, labels, replay.
+class _MixTransform(RandomVideoTransform):
+    """What MixUp and CutMix share: argument checks, partners, lam, the labels; ``p``, ``generator``, replay,
+    ``last_params`` and pickling come from the one random-transform base.
 
-    Like torchvision's own MixUp/CutMix this overrides ``forward``: labels must be transformed too, which v2's
-    default dispatch (labels pass through) does not do.
+    Like torchvision's own MixUp/CutMix this overrides the call (``_forward``): labels must be transformed too,
+    which v2's default dispatch (labels pass through) does not do. They are found by
+    :func:`~videoaug.transforms.default_labels_getter`.
     """
 
     _needs_float = False
@@ -268,7 +266,6 @@ class _MixTransform(v2.Transform):
     def __init__(self, alpha: float = 1.0, num_classes: int | None = None, mode: str = "batch",
                  label_smoothing: float = 0.0, p: float = 1.0,
                  generator: torch.Generator | None = None) -> None:
-        super().__init__()
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha > 0:
             raise ValueError(f"alpha: expected a number > 0, got {alpha!r}")
         if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)
@@ -278,26 +275,21 @@ class _MixTransform(v2.Transform):
             raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
         if not isinstance(label_smoothing, (int, float)) or not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing: expected a number in [0, 1), got {label_smoothing!r}")
-        if not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"p: expected a probability in [0, 1], got {p!r}")
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator: expected a torch.Generator or None, got {type(generator).__name__}")
+        super().__init__(p=p, generator=generator)
         self.alpha = float(alpha)
         self.num_classes = num_classes
         self.mode = mode
         self.label_smoothing = float(label_smoothing)
-        self.p = float(p)
-        self.generator = generator
-        self.last_params: dict[str, torch.Tensor] | None = None
-        self._replay_params: dict[str, torch.Tensor] | None = None
 
     # -- the call -------------------------------------------------------------------------------------------
-    def forward(self, *inputs: Any) -> Any:
+    def _forward(self, inputs: tuple[Any, ...], params: dict[str, torch.Tensor] | None) -> Any:
         structure = inputs if len(inputs) > 1 else inputs[0]
         video, labels = _locate(structure)
         self._check_inputs(video, labels)
-        params = self._replay_params if self._replay_params is not None else self.make_params([video, labels])
-        self.last_params = params
+        if params is None:
+            params = self.make_params([video])
+        else:
+            self.last_params = params
         plain = video.as_subclass(torch.Tensor)
         out = self.apply(plain, params)
         if isinstance(video, tv_tensors.Video):
@@ -318,28 +310,14 @@ class _MixTransform(v2.Transform):
             raise _needs_float_error(name, video.dtype)
         _check_labels(labels, video.shape[0], self.num_classes)
 
-    def replay(self, *inputs: Any, params: dict[str, torch.Tensor]) -> Any:
-        """Run on ``inputs`` with ``params`` (e.g. ``self.last_params``) instead of drawing new ones."""
-        self._replay_params = params
-        try:
-            return self(*inputs)
-        finally:
-            self._replay_params = None
-
     # -- sampling -------------------------------------------------------------------------------------------
-    def make_params(self, flat_inputs: list[Any]) -> dict[str, torch.Tensor]:
-        """Draw per-clip parameters for the video batch in ``flat_inputs``, on the video's device."""
-        video = next(x for x in flat_inputs if isinstance(x, torch.Tensor) and x.ndim == 5)
-        b, t, _, h, w = video.shape
-        params = self.sample_params(b, t, h, w)
-        return {k: v.to(video.device) for k, v in params.items()}
-
-    def sample_params(self, batch: int, frames: int, height: int, width: int) -> dict[str, torch.Tensor]:
+    def sample_params(self, shape: VideoShape) -> dict[str, torch.Tensor]:
         """Per-clip parameters on the RNG's device: ``index`` (B,) long, ``lam`` (B,) float, ``apply`` (B,)
         bool (whether the clip is mixed); subclasses add more."""
+        batch = shape.batch
         index = torch.arange(batch - 1, -1, -1, device=self._rng_device)
         lam = self._draw(batch, lambda n: sample_beta(self.alpha, n, self.generator, self._rng_device))
-        coin = self._draw(batch, lambda n: torch.rand(n, generator=self.generator, device=self._rng_device))
+        coin = self._draw(batch, lambda n: self._uniform(n))
         apply = coin < self.p
         apply &= index != torch.arange(batch, device=self._rng_device)  # the middle clip of an odd batch
         return {"index": index, "lam": torch.where(apply, lam, torch.ones_like(lam)), "apply": apply}
@@ -352,18 +330,6 @@ class _MixTransform(v2.Transform):
             half = sampler((batch + 1) // 2)
             return torch.cat([half, half[: batch // 2].flip(0)])
         return sampler(batch)
-
-    @property
-    def _rng_device(self) -> torch.device:
-        return self.generator.device if self.generator is not None else torch.device("cpu")
-
-    def apply(self, videos: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
-        raise NotImplementedError
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["last_params"] = None
-        return state
 
 
 class MixUp(_MixTransform):
@@ -438,8 +404,9 @@ class CutMix(_MixTransform):
             raise ValueError(f"kind: expected one of {KINDS}, got {kind!r}")
         self.kind = kind
 
-    def sample_params(self, batch: int, frames: int, height: int, width: int) -> dict[str, torch.Tensor]:
-        params = super().sample_params(batch, frames, height, width)
+    def sample_params(self, shape: VideoShape) -> dict[str, torch.Tensor]:
+        params = super().sample_params(shape)
+        batch, frames, height, width = shape.batch, shape.frames, shape.height, shape.width
         cut = 1.0 - params["lam"].double()  # fraction of the clip to cut (0 where not applied)
         side = {"spatial": (None, cut.sqrt()), "temporal": (cut, None),
                 "spatiotemporal": (cut ** (1 / 3), cut ** (1 / 3))}

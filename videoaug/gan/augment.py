@@ -26,9 +26,9 @@ import torch
 from torch.utils.data import get_worker_info
 from torchvision import tv_tensors
 
-from .._video import as_batch, check_video, from_float, to_float
+from .._video import as_batch, from_float, to_float
 from ..functional import luma
-from ..transforms._base import RandomVideoTransform, VideoShape
+from ..transforms import RandomVideoTransform, VideoShape, default_labels_getter
 
 __all__ = [
     "RCGANAugment",
@@ -114,9 +114,10 @@ class RCGANAugment(RandomVideoTransform):
     with the class as condition at every step (RCGAN, Esteban et al., 2017): it predicts a smooth per-frame
     warp and a low-frequency brightness gain and bias, and applies them to the clip. See ``docs/rcgan.md``.
 
-    Labels: in ``aug(video, label)`` (or a dict) the first integer among the other inputs -- an ``int`` for a
-    clip or an integer tensor ``(B,)`` for a batch, ``-1`` meaning unknown -- conditions the generator; it is
-    returned unchanged. Without one, or with ``use_labels=False``, or for other label kinds (soft labels
+    Labels: in ``aug(video, label)`` (or a dict with a ``label`` / ``labels`` / ``target`` key; the rule of
+    :func:`~videoaug.transforms.default_labels_getter`, shared with MixUp / CutMix) an ``int`` for a clip or an
+    integer tensor ``(B,)`` for a batch, ``-1`` meaning unknown, conditions the generator; it is returned
+    unchanged. Without one, or with ``use_labels=False``, or for other label kinds (soft labels
     ``(B, K)``, strings) the generator's "no label" entry is used. Labels outside ``[-1, num_classes)`` of
     the checkpoint raise ``ValueError`` (pass ``use_labels=False`` to use a checkpoint trained on other
     classes).
@@ -215,7 +216,6 @@ class RCGANAugment(RandomVideoTransform):
         self.z_dim = int(cfg.z_dim)
         self.frame_noise_dim = int(cfg.frame_noise_dim)
         self._warned_worker = False
-        self._call_inputs: list[Any] | None = None
 
     def extra_repr(self) -> str:
         return (
@@ -245,32 +245,10 @@ class RCGANAugment(RandomVideoTransform):
         return channels != self.channels
 
     # -- parameters ------------------------------------------------------------------------------------------
-    def check_inputs(self, flat_inputs: list[Any]) -> None:
-        # v2 hands make_params only the inputs it transforms (not the labels); this hook sees all of them
-        super().check_inputs(flat_inputs)
-        self._call_inputs = flat_inputs
-
-    def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
-        all_inputs, self._call_inputs = self._call_inputs or flat_inputs, None
-        if self._replay_params is not None:
-            return self._replay_params
-        flat_inputs = all_inputs
-        index = next((i for i, x in enumerate(flat_inputs) if isinstance(x, tv_tensors.Video)), None)
-        if index is None:
-            index = next((i for i, x in enumerate(flat_inputs) if isinstance(x, torch.Tensor)), None)
-        if index is None:
-            raise TypeError(
-                "expected a video tensor (T, C, H, W) or (B, T, C, H, W) among the inputs, found none"
-            )
-        video = flat_inputs[index]
-        check_video(video)
-        b = video.shape[0] if video.ndim == 5 else 1
-        t, c, h, w = video.shape[-4:]
-        params = self.sample_params(VideoShape(b, t, c, h, w, video.dtype, video.device))
-        params = {k: v.to(video.device) for k, v in params.items()}
-        rest = flat_inputs[:index] + flat_inputs[index + 1 :]
-        params["labels"] = self._find_labels(rest, b, video.ndim == 4) if self.use_labels else None
-        self.last_params = params
+    def add_call_params(self, params: dict[str, Any], inputs: Any, video: torch.Tensor) -> dict[str, Any]:
+        """``labels``: the integer classes :func:`default_labels_getter` finds in the call, ``None`` without."""
+        found = default_labels_getter(inputs) if self.use_labels else None
+        params["labels"] = self._as_class_labels(found, video.shape[0] if video.ndim == 5 else 1, video.ndim == 4)
         return params
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
@@ -282,32 +260,32 @@ class RCGANAugment(RandomVideoTransform):
         )
         return {"apply": apply, "z": z, "frame_noise": e}
 
-    def _find_labels(self, others: list[Any], batch: int, is_clip: bool) -> torch.Tensor | None:
-        for x in others:
-            if isinstance(x, (bool, np.bool_)):
-                continue
-            if isinstance(x, numbers.Integral) and is_clip:
-                labels = torch.tensor([int(x)])
-            elif (
-                isinstance(x, torch.Tensor)
-                and not x.is_floating_point()
-                and not x.is_complex()
-                and x.dtype != torch.bool
-                and not isinstance(x, tv_tensors.TVTensor)
-                and (x.shape == (batch,) or (is_clip and x.ndim == 0))
-            ):
-                labels = x.reshape(batch).long()
-            else:
-                continue
-            if labels.numel() and (int(labels.min()) < -1 or int(labels.max()) >= self.num_classes):
-                raise ValueError(
-                    f"labels: the checkpoint {self.checkpoint.name!r} knows classes "
-                    f"0..{self.num_classes - 1} (and -1 for no label), got values in "
-                    f"[{int(labels.min())}, {int(labels.max())}]; pass use_labels=False to augment "
-                    f"without conditioning on them"
-                )
-            return labels
-        return None
+    def _as_class_labels(self, x: Any, batch: int, is_clip: bool) -> torch.Tensor | None:
+        """``x`` as long ``(B,)`` when it is integer classes (an ``int`` for a clip, an integer tensor ``(B,)``);
+        ``None`` for anything else (no labels, soft labels, strings)."""
+        if isinstance(x, (bool, np.bool_)):
+            return None
+        if isinstance(x, numbers.Integral) and is_clip:
+            labels = torch.tensor([int(x)])
+        elif (
+            isinstance(x, torch.Tensor)
+            and not x.is_floating_point()
+            and not x.is_complex()
+            and x.dtype != torch.bool
+            and not isinstance(x, tv_tensors.TVTensor)
+            and (x.shape == (batch,) or (is_clip and x.ndim == 0))
+        ):
+            labels = x.reshape(batch).long()
+        else:
+            return None
+        if labels.numel() and (int(labels.min()) < -1 or int(labels.max()) >= self.num_classes):
+            raise ValueError(
+                f"labels: the checkpoint {self.checkpoint.name!r} knows classes "
+                f"0..{self.num_classes - 1} (and -1 for no label), got values in "
+                f"[{int(labels.min())}, {int(labels.max())}]; pass use_labels=False to augment "
+                f"without conditioning on them"
+            )
+        return labels
 
     # -- applying --------------------------------------------------------------------------------------------
     def _compute_device(self, video: torch.Tensor) -> torch.device:

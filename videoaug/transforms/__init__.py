@@ -3,7 +3,7 @@ them. Kernels live in :mod:`videoaug.functional` under the same module names."""
 
 from . import _auto, _color, _erase, _fused, _geometry, _misc, _temporal, _warp
 from ._auto import *  # noqa: F403
-from ._base import RandomVideoTransform, VideoTransform
+from ._base import LABEL_KEYS, RandomVideoTransform, VideoShape, VideoTransform, default_labels_getter  # noqa: F401
 from ._color import *  # noqa: F403
 from ._erase import *  # noqa: F403
 from ._fused import *  # noqa: F403

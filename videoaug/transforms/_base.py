@@ -1,8 +1,12 @@
 """Base classes shared by every videoaug transform.
 
-A videoaug transform is a :class:`torchvision.transforms.v2.Transform`: ``forward`` (inherited, never overridden)
-flattens ``(video, label)`` tuples and dicts, calls :meth:`make_params` once, then :meth:`transform` on each input
-that needs it. Labels and other plain values pass through as the same objects.
+A videoaug transform is a :class:`torchvision.transforms.v2.Transform`: a call flattens ``(video, label)`` tuples and
+dicts, calls :meth:`make_params` once (or takes the parameters given to :meth:`~VideoTransform.replay`), then
+:meth:`transform` on each input that needs it -- v2's own ``forward``, with the parameters passed along instead of
+kept on ``self``. Labels and other plain values pass through as the same objects. The one base for everything
+random in the package (transforms, MixUp / CutMix, ``RCGANAugment``) is :class:`RandomVideoTransform`: ``p``,
+``generator=``, the RNG's device, replay, ``last_params``, pickling and one ``sample_params(shape)``. Transforms
+that need the labels (mixing, the generator) find them with :func:`default_labels_getter`.
 
 Randomness lives in :meth:`RandomVideoTransform.sample_params` only. It returns a dict of tensors with a leading
 batch dimension ``B`` (one row per clip, ``B = 1`` for a single clip), already folded with the per-clip ``p`` draw:
@@ -26,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import torch
+from torch.utils._pytree import tree_flatten, tree_unflatten
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
@@ -34,7 +39,10 @@ from ..functional._boxes import warp_boxes
 from ._dynamic import vary
 from ._targets import Targets, boxes_as_xyxy, collect_targets, mask_as_batch, restore_boxes
 
-__all__ = ["VideoShape", "VideoTransform", "RandomVideoTransform"]
+__all__ = ["VideoShape", "VideoTransform", "RandomVideoTransform", "LABEL_KEYS", "default_labels_getter"]
+
+#: Dict keys (any case) under which :func:`default_labels_getter` looks for labels, in this order.
+LABEL_KEYS = ("label", "labels", "target", "targets")
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,29 @@ class VideoShape:
     width: int
     dtype: torch.dtype
     device: torch.device
+
+    @classmethod
+    def of(cls, video: torch.Tensor) -> VideoShape:
+        """The shape of a clip ``(T, C, H, W)`` (``batch=1``) or a batch ``(B, T, C, H, W)``."""
+        b = video.shape[0] if video.ndim == 5 else 1
+        t, c, h, w = video.shape[-4:]
+        return cls(b, t, c, h, w, video.dtype, video.device)
+
+
+def default_labels_getter(inputs: Any) -> Any | None:
+    """The labels in a call's inputs, torchvision's ``labels_getter="default"`` rule for videos.
+
+    In a dict, the value of the first key in :data:`LABEL_KEYS` (compared in lower case); in a tuple or list of two
+    or more, the second element (``(video, label)``); ``None`` when there is none. The caller checks what it
+    found (a mix needs class indices or soft labels, the generator integer classes).
+    """
+    if isinstance(inputs, dict):
+        keys = {k.lower(): k for k in inputs if isinstance(k, str)}
+        key = next((keys[k] for k in LABEL_KEYS if k in keys), None)
+        return None if key is None else inputs[key]
+    if isinstance(inputs, (tuple, list)) and len(inputs) >= 2:
+        return inputs[1]
+    return None
 
 
 def _fold(params: dict[str, Any], batch: int, frames: int) -> dict[str, Any]:
@@ -98,21 +129,38 @@ class VideoTransform(v2.Transform):
 
     def __init__(self) -> None:
         super().__init__()
-        self._replay_params: dict[str, Any] | None = None
         self._targets: Targets | None = None
         self.last_params: dict[str, Any] | None = None
+
+    # -- the call -------------------------------------------------------------------------------------------------
+    def forward(self, *inputs: Any) -> Any:
+        return self._forward(inputs, None)
+
+    def replay(self, *inputs: Any, params: dict[str, Any]) -> Any:
+        """Run the transform on ``inputs`` with the given parameters instead of drawing new ones."""
+        return self._forward(inputs, params)
+
+    def _forward(self, inputs: tuple[Any, ...], params: dict[str, Any] | None) -> Any:
+        """v2's ``forward`` with ``params`` (``None``: :meth:`make_params` draws them)."""
+        structure = inputs if len(inputs) > 1 else inputs[0]
+        flat_inputs, spec = tree_flatten(structure)
+        self.check_inputs(flat_inputs)
+        needs = self._needs_transform_list(flat_inputs)
+        selected = [x for x, n in zip(flat_inputs, needs, strict=True) if n]
+        if params is None:
+            params = self.make_params(selected)  # also collects the call's masks and boxes
+            params = self.add_call_params(params, structure, _find_video(selected))
+        else:
+            self._targets = collect_targets(selected, _find_video(selected))
+        flat_outputs = [self.transform(x, params) if n else x for x, n in zip(flat_inputs, needs, strict=True)]
+        return tree_unflatten(flat_outputs, spec)
 
     # -- v2 hooks -------------------------------------------------------------------------------------------------
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
         video = _find_video(flat_inputs)
         check_video(video)
         self._targets = collect_targets(flat_inputs, video)
-        if self._replay_params is not None:
-            return self._replay_params
-        b = video.shape[0] if video.ndim == 5 else 1
-        t, c, h, w = video.shape[-4:]
-        shape = VideoShape(b, t, c, h, w, video.dtype, video.device)
-        params = self.sample_params(shape)
+        params = self.sample_params(VideoShape.of(video))
         params = {k: v.to(video.device, non_blocking=True) if isinstance(v, torch.Tensor) else v
                   for k, v in params.items()}
         self.last_params = params
@@ -189,15 +237,13 @@ class VideoTransform(v2.Transform):
         m = maps[clip].to(boxes.device)  # maps live on the video's device, boxes often on the CPU
         return warp_boxes(boxes, m if m.ndim == 3 else m.unsqueeze(0), canvas), canvas
 
-    # -- replay ---------------------------------------------------------------------------------------------------
-    def replay(self, *inputs: Any, params: dict[str, Any]) -> Any:
-        """Run the transform on ``inputs`` with the given parameters instead of drawing new ones."""
-        self._replay_params = params
-        try:
-            return self(*inputs)
-        finally:
-            self._replay_params = None
+    def add_call_params(self, params: dict[str, Any], inputs: Any, video: torch.Tensor) -> dict[str, Any]:
+        """Parameters that come from the call's other inputs rather than from the RNG (e.g. the labels that
+        condition the generator), added to ``params``; ``inputs`` is the whole call (tuple or dict), ``video``
+        the input transformed. Default: none."""
+        return params
 
+    # -- pickling -------------------------------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["last_params"] = None

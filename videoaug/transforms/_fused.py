@@ -73,8 +73,6 @@ class FusedTransforms(VideoTransform):
         self.transforms = transforms
 
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
-        if self._replay_params is not None:
-            return self._replay_params
         # each member draws as it would inside v2.Compose: same RNG, same order
         params = {"members": [t.make_params(flat_inputs) for t in self.transforms]}
         self.last_params = params
