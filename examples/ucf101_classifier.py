@@ -52,7 +52,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
@@ -61,6 +61,18 @@ from torchvision.transforms import v2
 from tqdm import tqdm
 
 import videoaug.transforms as VT
+from videoaug.checkpoint import (
+    load_module_tensors,
+    load_optimizer_tensors,
+    load_tensors,
+    module_tensors,
+    optimizer_tensors,
+    read_json,
+    restore_rng,
+    rng_tensors,
+    save_tensors,
+    write_json,
+)
 from videoaug.classifier import ReferenceClassifier
 from videoaug.datasets.ucf101 import UCF101
 from videoaug.mix import CutMix, MixUp, RandomMix
@@ -394,43 +406,27 @@ def evaluate_videos(model: nn.Module, loader: DataLoader, transform: Callable[[t
 # -- checkpoints: tensors in safetensors, the rest in JSON ---------------------------------------------------
 def save_checkpoint(out: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
                     scaler: torch.amp.GradScaler, state: dict) -> None:
-    """Write ``last.safetensors`` (weights, optimiser buffers, RNG), then ``last.json`` (the rest)."""
-    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    opt = optimizer.state_dict()
-    for idx, buffers in opt["state"].items():
-        for name, value in buffers.items():
-            if isinstance(value, torch.Tensor):
-                tensors[f"optim.{idx}.{name}"] = value.detach().cpu().contiguous()
-    tensors["rng.cpu"] = torch.get_rng_state()
-    if torch.cuda.is_available():
-        for i, s in enumerate(torch.cuda.get_rng_state_all()):
-            tensors[f"rng.cuda.{i}"] = s
-    tmp = out / "last.safetensors.tmp"
-    save_file(tensors, str(tmp))
-    os.replace(tmp, out / "last.safetensors")
-    meta = {"state": state, "param_groups": opt["param_groups"], "scaler": scaler.state_dict()}
-    tmp = out / "last.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=1))
-    os.replace(tmp, out / "last.json")
+    """Write ``last.safetensors`` (weights, optimiser buffers, RNG), then ``last.json`` (the rest and the
+    tensors' sha256), both with :mod:`videoaug.checkpoint`."""
+    tensors: dict[str, torch.Tensor] = {}
+    meta: dict = {"state": state, "scaler": scaler.state_dict()}
+    module_tensors("model", model, tensors)
+    optimizer_tensors("optim", optimizer, tensors, meta)
+    rng_tensors(tensors)
+    meta["sha256"] = save_tensors(out / "last.safetensors", tensors)
+    write_json(out / "last.json", meta, indent=1)
 
 
 def load_checkpoint(out: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
                     scaler: torch.amp.GradScaler) -> dict:
-    """Restore what :func:`save_checkpoint` wrote and return the training state (epoch, step, history)."""
-    meta = json.loads((out / "last.json").read_text())
-    tensors = load_file(str(out / "last.safetensors"))
-    model.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
-    opt_state: dict[int, dict[str, torch.Tensor]] = {}
-    for k, v in tensors.items():
-        if k.startswith("optim."):
-            _, idx, name = k.split(".", 2)
-            opt_state.setdefault(int(idx), {})[name] = v
-    optimizer.load_state_dict({"state": opt_state, "param_groups": meta["param_groups"]})
+    """Restore what :func:`save_checkpoint` wrote (sha256 checked) and return the training state (epoch, step,
+    history)."""
+    meta = read_json(out / "last.json")
+    tensors = load_tensors(out / "last.safetensors", sha256=meta.get("sha256"), what="last.json")
+    load_module_tensors("model", model, tensors)
+    load_optimizer_tensors("optim", optimizer, tensors, meta)
     scaler.load_state_dict(meta["scaler"])
-    torch.set_rng_state(tensors["rng.cpu"])
-    cuda_states = [tensors[k] for k in sorted(k for k in tensors if k.startswith("rng.cuda."))]
-    if cuda_states and torch.cuda.is_available() and len(cuda_states) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all(cuda_states)
+    restore_rng(tensors)
     return meta["state"]
 
 

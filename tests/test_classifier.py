@@ -78,7 +78,7 @@ def test_tampered_pickled_and_missing_are_refused(tmp_path):
 
     config["sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
     (path / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ValueError, match="not a safetensors file"):
+    with pytest.raises(ValueError, match="pickle / torch.save file, not safetensors"):
         load_classifier(path)
     assert not marker.exists()
 

@@ -14,8 +14,6 @@ Train the shipped one (``checkpoints/reference_classifier/``) with::
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import math
 import os
 import shlex
@@ -28,6 +26,7 @@ import torch
 from torch import nn
 
 from ._video import check_batch, to_float
+from .checkpoint import load_tensors, read_json, save_tensors, write_json
 
 __all__ = [
     "ReferenceClassifier",
@@ -121,33 +120,19 @@ class ReferenceClassifier(nn.Module):
 
 
 # -- saving and loading --------------------------------------------------------------------------------------
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def save_classifier(model: ReferenceClassifier, out: str | os.PathLike, extra: dict | None = None) -> Path:
     """Write ``model.safetensors`` and ``config.json`` (architecture, sha256, ``extra``) into ``out``.
 
-    Files are written to temporary names and renamed, so an interrupted save leaves no half-written files.
+    Written with :mod:`videoaug.checkpoint` (temporary names renamed into place, so an interrupted save leaves no
+    half-written files).
     """
-    from safetensors.torch import save_file
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / (WEIGHTS_FILE + ".tmp")
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(tmp), metadata={"format": "videoaug-reference-classifier"})
-    os.replace(tmp, out / WEIGHTS_FILE)
+    digest = save_tensors(out / WEIGHTS_FILE, model.state_dict(), metadata={"format": "videoaug-reference-classifier"})
     config = {"kind": "videoaug-reference-classifier", "format_version": FORMAT_VERSION,
-              "architecture": model.config(), "sha256": _sha256(out / WEIGHTS_FILE)}
+              "architecture": model.config(), "sha256": digest}
     config.update(extra or {})
-    tmp = out / (CONFIG_FILE + ".tmp")
-    tmp.write_text(json.dumps(config, indent=2) + "\n")
-    os.replace(tmp, out / CONFIG_FILE)
+    write_json(out / CONFIG_FILE, config)
     return out
 
 
@@ -163,38 +148,27 @@ def load_classifier(
     Raises:
         FileNotFoundError: a file is missing. ValueError: anything else is wrong (the message says what).
     """
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
     path = Path(path)
     cfg_path, w_path = path / CONFIG_FILE, path / WEIGHTS_FILE
     for p in (cfg_path, w_path):
         if not p.is_file():
             raise FileNotFoundError(f"reference classifier: expected {p} (a directory with {CONFIG_FILE} and "
                                     f"{WEIGHTS_FILE}), not found")
-    try:
-        config = json.loads(cfg_path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"reference classifier: {cfg_path} is not valid JSON: {exc}") from None
+    config = read_json(cfg_path)
     if config.get("kind") != "videoaug-reference-classifier":
         raise ValueError(f"reference classifier: expected kind 'videoaug-reference-classifier' in "
                          f"{cfg_path}, got {config.get('kind')!r}")
     if config.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"reference classifier: expected format_version {FORMAT_VERSION}, "
                          f"got {config.get('format_version')!r}")
-    digest = _sha256(w_path)
-    if digest != config.get("sha256"):
-        raise ValueError(f"reference classifier: sha256 of {w_path} is {digest}, config.json says "
-                         f"{config.get('sha256')}: the weights were changed or corrupted")
+    if not isinstance(config.get("sha256"), str):
+        raise ValueError(f"reference classifier: {cfg_path} records no sha256 of {WEIGHTS_FILE}")
+    state = load_tensors(w_path, sha256=config["sha256"], what=CONFIG_FILE)
     arch = config.get("architecture")
     if not isinstance(arch, dict) or set(arch) != {"in_channels", "num_classes", "width", "input_norm"}:
         raise ValueError(f"reference classifier: expected architecture with in_channels, num_classes, width, "
                          f"input_norm, got {arch!r}")
     model = ReferenceClassifier(**arch)
-    try:
-        state = load_file(str(w_path))
-    except (SafetensorError, OSError) as exc:
-        raise ValueError(f"reference classifier: {w_path} is not a safetensors file: {exc}") from None
     expected = model.state_dict()
     if set(state) != set(expected):
         raise ValueError(f"reference classifier: tensor names differ from the architecture: missing "

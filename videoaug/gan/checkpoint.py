@@ -16,8 +16,6 @@ what is wrong.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import shutil
@@ -27,9 +25,17 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
+from videoaug.checkpoint import (
+    PICKLE_SUFFIXES,
+    CheckpointError,
+    check_not_pickle,
+    load_tensors,
+    read_json,
+    save_tensors,
+    sha256_file,
+    write_json,
+)
 from videoaug.gan.networks import Generator, GeneratorConfig
 
 __all__ = [
@@ -53,7 +59,7 @@ CONFIG_FILE = "config.json"
 STATE_FILE = "training_state.safetensors"
 STATE_JSON = "training_state.json"
 _STEP_DIR = re.compile(r"^step_(\d{8,})$")
-_PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt")
+_PICKLE_SUFFIXES = PICKLE_SUFFIXES
 REQUIRED_KEYS = (
     "format",
     "format_version",
@@ -71,54 +77,10 @@ REQUIRED_KEYS = (
 )
 
 
-class CheckpointError(ValueError):
-    """A checkpoint is missing, corrupted, tampered with, of another version, or not safetensors."""
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _videoaug_version() -> str:
     from videoaug import __version__
 
     return __version__
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def _save_tensors(
-    path: Path, tensors: Mapping[str, torch.Tensor], metadata: dict[str, str] | None = None
-) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp), metadata=metadata)
-    os.chmod(tmp, 0o644)  # safetensors creates the file owner-only; checkpoints are meant to be shared
-    os.replace(tmp, path)
-
-
-def _check_not_pickle(path: Path) -> None:
-    """Refuse a file that is a pickle / ``torch.save`` archive, whatever its name, before parsing it."""
-    with open(path, "rb") as f:
-        head = f.read(9)
-    size = path.stat().st_size
-    header_len = int.from_bytes(head[:8], "little") if len(head) >= 8 else -1
-    if len(head) == 9 and head[8:9] == b"{" and 0 < header_len <= size - 8:
-        return  # a safetensors header: 8-byte little-endian length, then a JSON object
-    if head[:1] == b"\x80" or head[:2] == b"PK":
-        raise CheckpointError(
-            f"{path}: this is a pickle / torch.save file, not safetensors; videoaug never unpickles "
-            "checkpoints (unpickling can run arbitrary code). Convert it with safetensors.torch.save_file."
-        )
-    raise CheckpointError(f"{path}: not a safetensors file (bad header)")
 
 
 def save_generator(
@@ -141,7 +103,7 @@ def save_generator(
     directory.mkdir(parents=True, exist_ok=True)
     gcfg = generator.config
     weights = directory / MODEL_FILE
-    _save_tensors(
+    digest = save_tensors(
         weights, generator.state_dict(), metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)}
     )
     config = {
@@ -158,11 +120,11 @@ def save_generator(
         **info,
     }
     config.setdefault("class_names", [str(i) for i in range(gcfg.num_classes)])
-    config["sha256"] = {MODEL_FILE: sha256_file(weights)}
+    config["sha256"] = {MODEL_FILE: digest}
     missing = [k for k in REQUIRED_KEYS if k not in config]
     if missing:
         raise ValueError(f"save_generator: info lacks {', '.join(missing)}")
-    _atomic_write_text(directory / CONFIG_FILE, json.dumps(config, indent=2) + "\n")
+    write_json(directory / CONFIG_FILE, config)
     return directory
 
 
@@ -197,14 +159,9 @@ def save_training_checkpoint(
         shutil.rmtree(tmp)
     tmp.mkdir()
     save_generator(tmp, generator_ema, info)
-    _save_tensors(tmp / STATE_FILE, tensors)
-    state = {
-        **state,
-        "step": step,
-        "format_version": FORMAT_VERSION,
-        "sha256": {STATE_FILE: sha256_file(tmp / STATE_FILE)},
-    }
-    (tmp / STATE_JSON).write_text(json.dumps(state, indent=2) + "\n")
+    digest = save_tensors(tmp / STATE_FILE, tensors)
+    state = {**state, "step": step, "format_version": FORMAT_VERSION, "sha256": {STATE_FILE: digest}}
+    write_json(tmp / STATE_JSON, state)
     if final.exists():  # re-saving the same step (e.g. interrupted right after a periodic save)
         shutil.rmtree(final)
     os.replace(tmp, final)
@@ -242,33 +199,23 @@ def load_training_state(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor
             raise CheckpointError(
                 f"{path}: missing {f.name}; not a training checkpoint (cannot resume from it)"
             )
-    try:
-        state = json.loads(jfile.read_text())
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{jfile}: not valid JSON ({exc})") from exc
+    state = read_json(jfile)
     if state.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(
             f"{jfile}: training-state format version {state.get('format_version')!r}, this videoaug reads "
             f"{FORMAT_VERSION}"
         )
-    _check_not_pickle(tfile)
     expected = state.get("sha256", {}).get(STATE_FILE)
-    if expected != sha256_file(tfile):
-        raise CheckpointError(
-            f"{tfile}: sha256 does not match {jfile.name}; the file is corrupted or was modified"
-        )
-    try:
-        tensors = load_file(str(tfile))
-    except SafetensorError as exc:
-        raise CheckpointError(f"{tfile}: cannot read safetensors ({exc})") from exc
-    return tensors, state
+    if not isinstance(expected, str):
+        raise CheckpointError(f"{jfile}: no sha256 of {STATE_FILE}")
+    return load_tensors(tfile, sha256=expected, what=jfile.name), state
 
 
 def _resolve_dir(path: str | os.PathLike) -> Path:
     p = Path(path).expanduser()
     if p.is_file():
         if p.suffix in _PICKLE_SUFFIXES:
-            _check_not_pickle(p)  # raises the pickle message for a real pickle
+            check_not_pickle(p)  # raises the pickle message for a real pickle
             raise CheckpointError(f"{p}: expected a checkpoint directory or its {MODEL_FILE} / {CONFIG_FILE}")
         return p.parent
     if not p.exists():
@@ -286,12 +233,7 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(
             f"{directory}: missing {CONFIG_FILE}; not a videoaug generator checkpoint{hint}"
         )
-    try:
-        config = json.loads(cfile.read_text())
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{cfile}: not valid JSON ({exc})") from exc
-    if not isinstance(config, dict):
-        raise CheckpointError(f"{cfile}: expected a JSON object, got {type(config).__name__}")
+    config = read_json(cfile)
     missing = [k for k in REQUIRED_KEYS if k not in config]
     if missing:
         raise CheckpointError(f"{cfile}: missing keys {', '.join(missing)}")
@@ -357,22 +299,15 @@ def load_generator(
     weights = directory / MODEL_FILE
     if not weights.is_file():
         raise CheckpointError(f"{directory}: missing {MODEL_FILE}")
-    _check_not_pickle(weights)
-    digest = sha256_file(weights)
-    if digest != config["sha256"][MODEL_FILE]:
-        raise CheckpointError(
-            f"{weights}: sha256 {digest[:12]}... does not match {config['sha256'][MODEL_FILE][:12]}... in "
-            f"{CONFIG_FILE}; the weights are corrupted or were modified"
-        )
+    check_not_pickle(weights)  # before anything else reads it
+    if sha256_file(weights) != config["sha256"][MODEL_FILE]:  # before the config builds a network
+        load_tensors(weights, sha256=config["sha256"][MODEL_FILE], what=CONFIG_FILE)  # raises the message
     gcfg = _generator_config(config, cfile)
     try:
         generator = Generator(gcfg)
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"{cfile}: invalid generator arguments ({exc})") from exc
-    try:
-        tensors = load_file(str(weights))
-    except SafetensorError as exc:
-        raise CheckpointError(f"{weights}: cannot read safetensors ({exc})") from exc
+    tensors = load_tensors(weights)
     expected = generator.state_dict()
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))

@@ -33,6 +33,14 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from videoaug.checkpoint import (
+    load_module_tensors,
+    load_optimizer_tensors,
+    module_tensors,
+    optimizer_tensors,
+    restore_rng,
+    rng_tensors,
+)
 from videoaug.gan import losses as L
 from videoaug.gan.checkpoint import (
     latest_checkpoint,
@@ -62,29 +70,6 @@ def _resolve_device(name: str, local_rank: int) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("train.device: CUDA was asked for but torch sees no CUDA device")
     return device
-
-
-def _flatten_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:
-    sd = opt.state_dict()
-    rest: dict[str, dict[str, Any]] = {}
-    for pid, st in sd["state"].items():
-        for k, v in st.items():
-            if isinstance(v, torch.Tensor):
-                tensors[f"{prefix}/{pid}/{k}"] = v
-            else:
-                rest.setdefault(str(pid), {})[k] = v
-    meta[prefix] = {"param_groups": sd["param_groups"], "state": rest}
-
-
-def _unflatten_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:
-    state: dict[int, dict[str, Any]] = {}
-    for key, v in tensors.items():
-        if key.startswith(prefix + "/"):
-            _, pid, name = key.split("/", 2)
-            state.setdefault(int(pid), {})[name] = v
-    for pid, extra in meta[prefix]["state"].items():
-        state.setdefault(int(pid), {}).update(extra)
-    opt.load_state_dict({"state": state, "param_groups": meta[prefix]["param_groups"]})
 
 
 class Trainer:
@@ -220,16 +205,11 @@ class Trainer:
         """Everything needed to resume, as flat tensors plus a JSON-able dict."""
         tensors: dict[str, torch.Tensor] = {}
         for name, module in self._modules().items():
-            for k, v in module.state_dict().items():
-                tensors[f"{name}/{k}"] = v
+            module_tensors(name, module, tensors)
         meta: dict[str, Any] = {}
         for name, opt in self._optimizers().items():
-            _flatten_optimizer(name, opt, tensors, meta)
-        tensors["rng/torch"] = torch.get_rng_state()
-        tensors["rng/train"] = self.gen.get_state()
-        if torch.cuda.is_available():
-            for i, s in enumerate(torch.cuda.get_rng_state_all()):
-                tensors[f"rng/cuda/{i}"] = s
+            optimizer_tensors(name, opt, tensors, meta)
+        rng_tensors(tensors, {"train": self.gen})
         meta.update(
             {
                 "epoch": self.step // self.batches_per_epoch,
@@ -273,16 +253,10 @@ class Trainer:
                 file=sys.stderr,
             )
         for name, module in self._modules().items():
-            sd = {k[len(name) + 1 :]: v for k, v in tensors.items() if k.startswith(name + "/")}
-            module.load_state_dict(sd)
+            load_module_tensors(name, module, tensors)
         for name, opt in self._optimizers().items():
-            _unflatten_optimizer(name, opt, tensors, meta)
-        torch.set_rng_state(tensors["rng/torch"])
-        self.gen.set_state(tensors["rng/train"])
-        if torch.cuda.is_available():
-            states = [tensors[k] for k in sorted(tensors) if k.startswith("rng/cuda/")]
-            if len(states) == torch.cuda.device_count():
-                torch.cuda.set_rng_state_all(states)
+            load_optimizer_tensors(name, opt, tensors, meta)
+        restore_rng(tensors, {"train": self.gen})
         self.step = int(meta["step"])
         self.elapsed = float(meta.get("elapsed_s", 0.0))
         self.resumed_from = ckpt
