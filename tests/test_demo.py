@@ -14,7 +14,7 @@ from videoaug.gan import augment
 @pytest.fixture(autouse=True)
 def no_shipped_checkpoint(tmp_path, monkeypatch):
     """Hide any shipped or configured ``moving_mnist`` checkpoint: these tests pass the one they use."""
-    monkeypatch.setattr(augment, "_REPO_CHECKPOINTS", tmp_path / "no-checkpoints")
+    monkeypatch.setattr(augment, "_SHIPPED_CHECKPOINTS", tmp_path / "no-checkpoints")
     monkeypatch.delenv(augment.CHECKPOINTS_ENV, raising=False)
 
 

@@ -346,3 +346,39 @@ def test_evaluate_reports_every_figure(ckpt, tmp_path):
     assert "RandomAffine" in res["classical_mild"]["pipeline"]
     table = ev.format_markdown(report)
     assert table.count("\n| ") == 6 and "RCGAN, no label" in table
+
+
+def test_the_shipped_generator_is_found_as_package_data():
+    from pathlib import Path
+
+    import videoaug
+
+    found = augment_module.resolve_checkpoint("moving_mnist")
+    package_copy = Path(videoaug.__file__).parent / "_checkpoints" / "moving_mnist"
+    assert found == package_copy.resolve() and (found / "model.safetensors").is_file()
+
+
+@pytest.mark.slow
+def test_a_built_wheel_carries_the_shipped_generator_and_finds_it(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    src = tmp_path / "src"  # build from a copy, so the checkout gets no build/ or egg-info
+    shutil.copytree(root, src, symlinks=True, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info",
+                                                                            "__pycache__", ".*_cache"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path / "dist"), str(src)], check=True)
+    (wheel,) = (tmp_path / "dist").glob("videoaug-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "videoaug/_checkpoints/moving_mnist/model.safetensors" in names
+    assert "videoaug/_checkpoints/moving_mnist/config.json" in names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = "from videoaug.gan.augment import resolve_checkpoint; print(resolve_checkpoint('moving_mnist'))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(site)},
+                         capture_output=True, text=True, check=True)
+    assert Path(out.stdout.strip()).is_relative_to(site.resolve())

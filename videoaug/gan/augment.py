@@ -40,7 +40,9 @@ __all__ = [
 ]
 
 CHECKPOINTS_ENV = "VIDEOAUG_CHECKPOINTS"
-_REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
+# The shipped checkpoints are package data: ``videoaug/_checkpoints`` is, in a source checkout, a link to the
+# repository's ``checkpoints/`` folder and, in a built wheel, a copy of it (setup.cfg's package_data).
+_SHIPPED_CHECKPOINTS = Path(__file__).resolve().parents[1] / "_checkpoints"
 _PADDING_MODES = (None, "zeros", "border", "reflection")
 
 _cache: dict[tuple[str, str], tuple[int | None, Any, dict]] = {}
@@ -51,8 +53,9 @@ def resolve_checkpoint(checkpoint: str | os.PathLike) -> Path:
     """Find a generator checkpoint directory.
 
     ``checkpoint`` is a directory path, or the name of a shipped checkpoint (``"moving_mnist"``), looked up as
-    ``$VIDEOAUG_CHECKPOINTS/<name>`` and then ``<repository>/checkpoints/<name>`` (the ``checkpoints/`` folder
-    beside the ``videoaug`` package of a source checkout or editable install).
+    ``$VIDEOAUG_CHECKPOINTS/<name>`` and then among the package data, ``videoaug/_checkpoints/<name>`` (the
+    repository's ``checkpoints/`` folder, linked in a source checkout or editable install and copied into a
+    wheel), so a wheel install finds ``"moving_mnist"``.
 
     Raises:
         FileNotFoundError: naming every place that was searched.
@@ -65,7 +68,7 @@ def resolve_checkpoint(checkpoint: str | os.PathLike) -> Path:
     searched = [str(path)]
     if len(path.parts) == 1:
         roots = [Path(os.environ[CHECKPOINTS_ENV])] if os.environ.get(CHECKPOINTS_ENV) else []
-        for root in [*roots, _REPO_CHECKPOINTS]:
+        for root in [*roots, _SHIPPED_CHECKPOINTS]:
             candidate = root / path
             if candidate.is_dir():
                 return candidate.resolve()
