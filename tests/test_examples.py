@@ -294,7 +294,7 @@ def test_ucf101_classifier_resumed_run_equals_uninterrupted_run(ucf, ucf_tree, t
     a, b = load_file(str(whole / "last.safetensors")), load_file(str(parts / "last.safetensors"))
     assert a.keys() == b.keys()
     for k in a:
-        if k.startswith(("model.", "optim.")):
+        if k.startswith(("model/", "optim/")):
             assert torch.equal(a[k], b[k]), f"{k} differs between the resumed and the uninterrupted run"
     uninterrupted = json.loads((whole / "results.json").read_text())
     assert results["test_video_acc"] == uninterrupted["test_video_acc"]
@@ -344,8 +344,8 @@ def test_ucf101_classifier_under_torchrun_with_two_gloo_processes(ucf_tree, tmp_
     _check_results(results, 1, "classical")
     assert results["world_size"] == 2 and results["command"].startswith("torchrun --nproc_per_node 2 examples/")
     weights = load_file(str(out / "last.safetensors"))
-    assert any(k.startswith("model.") for k in weights)
-    assert not any(k.startswith("model.module.") for k in weights)  # the model, not its DDP wrapper
+    assert any(k.startswith("model/") for k in weights)
+    assert not any(k.startswith("model/module.") for k in weights)  # the model, not its DDP wrapper
 
 
 @pytest.mark.slow
