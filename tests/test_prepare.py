@@ -109,6 +109,19 @@ class TestPrepare:
         assert "the output has 27 frames, the source 30" in causes[os.path.join("a", "one.mp4")]
         assert [f for f in snapshot(dst) if f != prep.MANIFEST] == []  # and no temporary file either
 
+    @pytest.mark.parametrize("settings", [prep.Settings(short_side=16, gop=4, codec="mpeg4", crf=8),
+                                          prep.Settings(short_side=None, gop=4, crf=12, tune=None)])
+    def test_other_codec_and_no_tune_keep_the_frames(self, tmp_path, settings):
+        (tmp_path / "src" / "c").mkdir(parents=True)
+        write_video(tmp_path / "src" / "c" / "v.avi", num_frames=20, height=32, width=48)
+        summary = prep.prepare(tmp_path / "src", tmp_path / "dst", settings, progress=False)
+        assert summary.done == 1 and not summary.failed
+        out = tmp_path / "dst" / "c" / "v.avi"
+        assert probe(out, backend="pyav").codec == ("mpeg4" if settings.codec == "mpeg4" else "h264")
+        clip = read_clip(out, 20, "dense")
+        assert clip.shape[-2:] == ((16, 24) if settings.short_side else (32, 48))
+        assert frame_ids(clip).tolist() == list(range(20))
+
     def test_stale_part_file_of_an_interrupted_run_is_replaced(self, tree):
         src, dst = tree
         (dst / "a").mkdir(parents=True)
