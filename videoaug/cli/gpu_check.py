@@ -112,14 +112,21 @@ def _bench(args: list[str], tmp: Path, name: str) -> list[dict[str, Any]]:
 
 
 def _part_bench_transforms(tmp: Path, dry: bool) -> dict[str, Any]:
-    records = []
+    records, errors = [], {}
     for batch in ((2,) if dry else (32, 128)):
         for dtype in ("float32", "bfloat16"):
             extra = ["--quick", "--repeats", "1"] if dry else ["--repeats", "5"]
-            rows = _bench(["--device", _device(dry), "--transforms", "--batch", str(batch), "--dtype", dtype, *extra],
-                          tmp, f"transforms-{batch}-{dtype}")
+            try:  # one configuration failing (e.g. a baseline without bf16 kernels) keeps the others
+                rows = _bench(["--device", _device(dry), "--transforms", "--batch", str(batch), "--dtype", dtype,
+                               *extra], tmp, f"transforms-{batch}-{dtype}")
+            except Exception as exc:
+                errors[f"batch {batch} {dtype}"] = f"{type(exc).__name__}: {exc}"
+                continue
             records += [{**r, "dtype": dtype} for r in rows]
-    return {"status": "ok", "records": records, "bars": _transform_bars(records)}
+    result = {"status": "failed" if errors else "ok", "records": records, "bars": _transform_bars(records)}
+    if errors:
+        result["errors"] = errors
+    return result
 
 
 def _transform_bars(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
