@@ -50,6 +50,7 @@ from videoaug.mix import CutMix, MixUp, RandomMix
 SETTINGS = {
     "none": (),
     "classical": ("classical",),
+    "classical-dynamic": ("classical-dynamic",),
     "classical+mix": ("classical", "mix"),
     "classical+rcgan": ("rcgan", "classical"),
     "all": ("rcgan", "classical", "mix"),
@@ -128,7 +129,7 @@ def parse_setting(name: str) -> list[tuple[str, float]]:
     steps: list[tuple[str, float]] = []
     for token in name.split("+"):
         kind, _, amount = token.partition("*")
-        if kind in ("classical", "mix") and not amount:
+        if kind in ("classical", "classical-dynamic", "mix") and not amount:
             steps.append((kind, 0.0))
             continue
         if kind == "rcgan" or (kind.startswith("warp-") and kind[5:] in WARP_MAKEUPS):
@@ -149,7 +150,7 @@ def parse_setting(name: str) -> list[tuple[str, float]]:
         raise ValueError(f"setting {name!r}: at most one generative step (rcgan or warp), got {generative}")
     if len({k for k, _ in steps}) != len(steps):
         raise ValueError(f"setting {name!r}: a step appears twice")
-    order = {"rcgan": 0, "classical": 1, "mix": 2}
+    order = {"rcgan": 0, "classical": 1, "classical-dynamic": 1, "mix": 2}
     return sorted(steps, key=lambda st: order.get(st[0], 0))
 
 
@@ -203,9 +204,11 @@ Pipeline = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tens
 def build_pipeline(setting: str, generator: GeneratorRef | None, args: argparse.Namespace) -> Pipeline:
     """``(uint8 clips (B, T, 1, S, S), labels (B,))`` -> ``(floats in [0, 1], labels or soft labels)``."""
     steps = parse_setting(setting)
+    kinds = [k for k, _ in steps]
+    dynamic = "classical-dynamic" in kinds  # DynaAugment: affine and jitter vary smoothly over the frames
     classical = v2.Compose([
-        VT.RandomAffine(degrees=15, translate=(0.1, 0.1), scale=(0.85, 1.15)),
-        VT.ColorJitter(brightness=0.4, contrast=0.4, p=0.8),
+        VT.RandomAffine(degrees=15, translate=(0.1, 0.1), scale=(0.85, 1.15), dynamic=dynamic),
+        VT.ColorJitter(brightness=0.4, contrast=0.4, p=0.8, dynamic=dynamic),
         VT.TemporalReverse(p=0.5),
         VT.RandomTubeErasing(p=0.25),
     ])
@@ -213,7 +216,6 @@ def build_pipeline(setting: str, generator: GeneratorRef | None, args: argparse.
     # half of the clips stay unmixed: with few steps, fully mixed batches slow learning down too much
     mix = RandomMix([MixUp(alpha=0.2, num_classes=NUM_CLASSES, mode="elem", p=0.5),
                      CutMix(alpha=1.0, num_classes=NUM_CLASSES, kind="temporal", mode="elem", p=0.5)])
-    kinds = [k for k, _ in steps]
     generative: Callable | None = None
     for kind, amount in steps:
         if kind != "rcgan" and not kind.startswith("warp-"):
@@ -234,7 +236,7 @@ def build_pipeline(setting: str, generator: GeneratorRef | None, args: argparse.
     def pipeline(clips: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if generative is not None:
             clips, labels = generative(clips, labels)
-        if "classical" in kinds:
+        if "classical" in kinds or dynamic:
             clips = classical(clips)
         clips = to_float(clips)
         if "mix" in kinds:
@@ -426,6 +428,9 @@ def comparisons(report: dict) -> list[str]:
     runs, lines = report["runs"], []
     for n in sorted({r["n_per_class"] for r in runs}):
         means = report["summary"][str(n)]
+        if d := paired(runs, n, "classical-dynamic", "classical"):
+            lines.append(f"N={n}: classical-dynamic - classical: {d['mean']:+.1f} ± {d['std']:.1f} points, "
+                         f"positive on {d['positive']} of {len(d['seeds'])} seeds")
         for setting in means:
             if _family(setting) and (d := paired(runs, n, setting, "classical")):
                 lines.append(f"N={n}: {setting} - classical: {d['mean']:+.1f} ± {d['std']:.1f} points, "

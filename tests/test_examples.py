@@ -91,6 +91,11 @@ def test_pipelines_do_what_their_setting_says(ablation):
     torch.testing.assert_close(x, clips.float() / 255)
     x, y = ablation.build_pipeline("classical", None, args)(clips, labels)
     assert x.shape == clips.shape and torch.equal(y, labels) and not torch.allclose(x, clips.float() / 255)
+    torch.manual_seed(0)
+    static = ablation.build_pipeline("classical", None, args)(clips, labels)[0]
+    torch.manual_seed(0)
+    dyn, y = ablation.build_pipeline("classical-dynamic", None, args)(clips, labels)
+    assert dyn.shape == clips.shape and torch.equal(y, labels) and not torch.equal(dyn, static)
     x, y = ablation.build_pipeline("classical+mix", None, args)(clips, labels)
     assert y.shape == (10, 10)
     torch.testing.assert_close(y.sum(1), torch.ones(10))
