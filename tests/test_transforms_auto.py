@@ -3,15 +3,9 @@ import torch
 from checks import check_kernel, check_transform, make_video
 from torchvision.transforms import v2
 
-from videoaug.functional._auto import (
-    AUGMENT_OPS,
-    adjust_sharpness,
-    augment_ops,
-    autocontrast,
-    equalize,
-    posterize,
-    solarize,
-)
+import videoaug.functional as F
+from videoaug.functional import adjust_sharpness, autocontrast, equalize, posterize, solarize
+from videoaug.functional._auto import AUGMENT_OPS, augment_ops
 from videoaug.transforms._auto import VideoRandAugment, VideoTrivialAugment, magnitude_table
 
 OP = {name: i for i, name in enumerate(AUGMENT_OPS)}
@@ -175,6 +169,17 @@ def test_kernel_contracts(dtype, device):
     for stats in ("clip", "frame"):
         check_kernel(autocontrast, video, {"stats": stats})
         check_kernel(equalize, video, {"stats": stats})
+
+
+def test_colour_ops_live_in_the_colour_module_and_keep_their_old_import_path():
+    import videoaug.functional._auto as auto
+    import videoaug.functional._color as color
+
+    names = ("adjust_sharpness", "posterize", "solarize", "autocontrast", "equalize")
+    for name in names:
+        assert getattr(auto, name) is getattr(color, name) is getattr(F, name), name
+        assert name in color.__all__ and name not in auto.__all__, name  # _auto holds the policy only
+    assert set(auto.__all__) == {"AUGMENT_OPS", "augment_ops", "augment_mask", "augment_box_maps"}
 
 
 def test_posterize_solarize_exact():

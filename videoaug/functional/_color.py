@@ -1,6 +1,7 @@
-"""Colour kernels: per-clip affine colour maps (brightness, contrast, saturation, hue, grayscale).
+"""Colour kernels: per-clip affine colour maps (brightness, contrast, saturation, hue, grayscale), and the
+non-affine colour ops (sharpness, posterize, solarize, autocontrast, equalize) with torchvision's rounding.
 
-Every colour op here is affine in the pixel's channel vector, so a whole
+Every affine colour op here is affine in the pixel's channel vector, so a whole
 :class:`~videoaug.transforms.ColorJitter` draw becomes one per-clip ``C x C`` matrix plus a per-frame offset
 (the offset carries the contrast mean), applied with one batched matrix product, one clamp and, for uint8, one
 rounding. See the transform classes for semantics.
@@ -11,11 +12,13 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as nnf
+from torchvision.transforms.v2 import functional as tvf
 
-from .._video import as_batch, max_value
+from .._video import as_batch, check_batch, max_value
 from . import _chunks
 from ._chunks import run_chunked
-from ._utils import LUMA_WEIGHTS, luma, per_clip
+from ._utils import LUMA_WEIGHTS, luma, per_clip, per_clip_or_frame
 
 __all__ = [
     "GRAY_WEIGHTS",
@@ -29,6 +32,11 @@ __all__ = [
     "color_jitter_affine",
     "color_jitter_params",
     "apply_color_affine",
+    "adjust_sharpness",
+    "posterize",
+    "solarize",
+    "autocontrast",
+    "equalize",
 ]
 
 #: Luma weights used for grayscale, contrast and saturation (torchvision's, ITU-R 601 rounded).
@@ -294,3 +302,130 @@ def adjust_hue(video: torch.Tensor, hue: float | torch.Tensor) -> torch.Tensor:
     """Rotate chroma in the YIQ plane by ``hue`` turns (no-op on 1 channel); see
     :class:`~videoaug.transforms.ColorJitter`."""
     return color_jitter(video, hue=hue)
+
+
+# -- non-affine colour ops, rounded as torchvision rounds them (also the policies' photometric ops) ----------
+# Each takes a batch (B, T, C, H, W); the private ones take a magnitude ``m`` (``factor - 1``) shaped
+# (B, 1 or T, 1, 1, 1), as torchvision's RandAugment forms it, so that uint8 results agree with torchvision bit
+# for bit.
+def _check_stats(stats: str) -> None:
+    if stats not in ("clip", "frame"):
+        raise ValueError(f"stats: expected 'clip' or 'frame', got {stats!r}")
+
+
+def _blend(x: torch.Tensor, y: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    """torchvision's ``_blend`` with ratio ``1 + m``: ``clamp(x * (1 + m) + y * -m)``, truncated back to
+    uint8. The weights are formed as torchvision forms them from a float magnitude, so uint8 results agree
+    exactly."""
+    bound = max_value(x.dtype)
+    wdtype = x.dtype if x.is_floating_point() else torch.float32
+    ratio = (1.0 + m.double()).to(wdtype)
+    out = x.mul(ratio).addcmul_(y.to(wdtype), m.neg().to(wdtype)).clamp_(0, bound)
+    return out if x.is_floating_point() else out.to(x.dtype)
+
+
+def _brightness(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    out = x.mul((1.0 + m.double()).to(x.dtype if x.is_floating_point() else torch.float32))
+    out = out.clamp_(0, max_value(x.dtype))
+    return out if x.is_floating_point() else out.to(x.dtype)
+
+
+def _saturation(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    if x.shape[-3] == 1:  # torchvision (and PIL): no-op on one channel
+        return x.clone()
+    return _blend(x, luma(x, floor_uint8=True), m)
+
+
+def _contrast(x: torch.Tensor, m: torch.Tensor, stats: str) -> torch.Tensor:
+    dims = (-3, -2, -1) if stats == "frame" else (-4, -3, -2, -1)
+    return _blend(x, luma(x, floor_uint8=True).mean(dim=dims, keepdim=True), m)
+
+
+def adjust_sharpness(video: torch.Tensor, factor: float | torch.Tensor) -> torch.Tensor:
+    """torchvision's ``adjust_sharpness`` with a factor per clip: blend with a 3x3 smoothed image (1s around a
+    5, over 13) inside a 1-pixel border, which is kept; frames of 2 pixels or fewer a side are returned as
+    they are.
+
+    Args:
+        video: batch ``(B, T, C, H, W)``.
+        factor: ``(B,)`` or a number, ``>= 0``; 0 smooths, 1 is the identity, 2 sharpens.
+    """
+    check_batch(video)
+    f = per_clip_or_frame(factor, video, "factor")
+    if bool((f < 0).any()):
+        raise ValueError(f"factor: expected non-negative sharpness factors, got min {float(f.min())}")
+    return _sharpness(video, 1.0 - f)
+
+
+def _sharpness(video: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """:func:`adjust_sharpness` with ``weight = 1 - factor`` (``(B, 1, 1, 1, 1)``) given directly, so that the
+    policies can pass ``-magnitude`` exactly as torchvision forms it."""
+    b, t, c, h, w = video.shape
+    if h <= 2 or w <= 2:
+        return video.clone()
+    dtype = video.dtype if video.is_floating_point() else torch.float32
+    a, m = 1.0 / 13.0, 5.0 / 13.0
+    kernel = torch.tensor([[a, a, a], [a, m, a], [a, a, a]], dtype=dtype, device=video.device)
+    out = video.to(dtype=dtype, copy=True)
+    blurred = nnf.conv2d(out.view(b * t, c, h, w), kernel.expand(c, 1, 3, 3), groups=c)
+    blurred = blurred.view(b, t, c, h - 2, w - 2)
+    if not video.is_floating_point():
+        blurred = blurred.round_()
+    inner = out[..., 1:-1, 1:-1]
+    inner.addcmul_(blurred.sub_(inner), weight.to(dtype))
+    out = out.clamp_(0, max_value(video.dtype))
+    return out if video.is_floating_point() else out.to(video.dtype)
+
+
+def posterize(video: torch.Tensor, bits: int | torch.Tensor) -> torch.Tensor:
+    """Keep the ``bits`` (``(B,)`` or a number in ``[0, 8]``) most significant bits of each value per clip, as
+    torchvision's ``posterize`` does (floats: ``floor(x * 2**bits) / 2**bits``, clamped below 1)."""
+    check_batch(video)
+    nbits = per_clip_or_frame(bits, video, "bits").long()
+    if bool(((nbits < 0) | (nbits > 8)).any()):
+        raise ValueError(f"bits: expected integers in [0, 8], got {nbits.flatten().tolist()}")
+    if video.is_floating_point():
+        levels = (2 ** nbits).to(video.dtype)
+        return video.mul(levels).floor_().clamp_(min=0).minimum(levels - 1).div_(levels)
+    mask = ((1 << nbits) - 1) << (8 - nbits)
+    return video & mask.to(torch.uint8)
+
+
+def solarize(video: torch.Tensor, threshold: float | torch.Tensor) -> torch.Tensor:
+    """Invert values ``>= threshold`` (``(B,)`` or a number, in the input's value range), as torchvision's
+    ``solarize``."""
+    check_batch(video)
+    thr = per_clip_or_frame(threshold, video, "threshold")
+    inverted = video.bitwise_not() if video.dtype == torch.uint8 else 1.0 - video
+    return torch.where(video >= thr, inverted, video)
+
+
+def autocontrast(video: torch.Tensor, stats: str = "clip") -> torch.Tensor:
+    """Stretch each channel to the full range, as torchvision's ``autocontrast``; the channel's minimum and
+    maximum are taken over the whole clip (``stats="clip"``) or per frame (``"frame"``, torchvision applied to
+    each frame)."""
+    check_batch(video)
+    _check_stats(stats)
+    bound = max_value(video.dtype)
+    x = video if video.is_floating_point() else video.float()
+    dims = (-2, -1) if stats == "frame" else (-4, -2, -1)
+    lo = x.amin(dim=dims, keepdim=True)
+    hi = x.amax(dim=dims, keepdim=True)
+    flat = hi == lo
+    inv_scale = torch.where(flat, torch.ones_like(hi), (hi - lo).mul_(1.0 / bound))  # torchvision's rounding
+    lo = torch.where(flat, torch.zeros_like(lo), lo)
+    return (x - lo).div_(inv_scale).clamp_(0, bound).to(video.dtype)
+
+
+def equalize(video: torch.Tensor, stats: str = "clip") -> torch.Tensor:
+    """Histogram-equalise each channel with torchvision's ``equalize`` (PIL's rule, on 256 uint8 bins; floats
+    are quantised to them). The histogram is the whole clip's (``stats="clip"``, one lookup table for all
+    frames, so equalisation does not flicker) or each frame's (``"frame"``, torchvision applied to each
+    frame)."""
+    check_batch(video)
+    _check_stats(stats)
+    if stats == "frame":
+        return tvf.equalize(video)
+    b, t, c, h, w = video.shape
+    tall = video.transpose(1, 2).reshape(b, c, t * h, w)  # each channel of a clip as one tall image
+    return tvf.equalize(tall).view(b, c, t, h, w).transpose(1, 2).contiguous()

@@ -16,6 +16,7 @@ __all__ = [
     "LUMA_WEIGHTS",
     "luma",
     "per_clip",
+    "per_clip_or_frame",
     "size_pair",
     "interpolation_name",
     "check_fill",
@@ -61,6 +62,22 @@ def per_clip(value: float | Sequence[float] | torch.Tensor, batch: int, name: st
         )
     v = v.expand(batch, width)
     return v if width > 1 else v.reshape(batch)
+
+
+def per_clip_or_frame(value: float | torch.Tensor, video: torch.Tensor, name: str) -> torch.Tensor:
+    """A number, ``(B,)`` or per-frame ``(B, T)`` tensor as float32 ``(B, 1 or T, 1, 1, 1)`` on the device of
+    ``video`` ``(B, T, C, H, W)``, ready to broadcast against it.
+
+    Raises:
+        ValueError: ``value`` is neither a number nor of shape ``(B,)`` or ``(B, T)``.
+    """
+    v = torch.as_tensor(value, dtype=torch.float32, device=video.device)
+    if v.ndim == 0:
+        v = v.expand(video.shape[0])
+    if v.shape not in ((video.shape[0],), tuple(video.shape[:2])):
+        raise ValueError(f"{name}: expected a number, a tensor ({video.shape[0]},) or one per frame "
+                         f"{tuple(video.shape[:2])}, got shape {tuple(v.shape)}")
+    return v.view(v.shape[0], -1, 1, 1, 1)
 
 
 def size_pair(size: int | Sequence[int], name: str = "size") -> tuple[int, int]:
