@@ -71,3 +71,18 @@ def test_python_dash_m_of_an_old_module_name_runs_its_command():
     out = subprocess.run([sys.executable, "-m", "videoaug.gan.train_cli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("usage: videoaug fit")
+
+
+@pytest.mark.parametrize("command", ["bench", "demo", "fit", "sample"])
+def test_a_command_module_main_goes_through_the_one_cli_main(command, monkeypatch):
+    import importlib
+
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda argv: seen.append(list(argv)) or 7)
+    module = importlib.import_module(f"videoaug.cli.{command}")
+    assert module.main(["--x", "1"]) == 7
+    monkeypatch.setattr(sys, "argv", ["prog", "--y"])
+    assert module.main() == 7
+    assert seen == [[command, "--x", "1"], [command, "--y"]]
+    assert module.main is not cli.command_main(command)  # one entry per module, built by the one factory
+    assert module.main.__doc__ == cli.command_main(command).__doc__

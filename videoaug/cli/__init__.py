@@ -14,7 +14,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-__all__ = ["COMMANDS", "build_parser", "main", "run_command"]
+__all__ = ["COMMANDS", "build_parser", "command_main", "main", "run_command"]
 
 # command name -> (module, one-line help). Modules are imported only when their command runs or is listed in --help
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -64,3 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     return run_command(args.command, args._run, args)
+
+
+def command_main(command: str) -> Callable[[Sequence[str] | None], int]:
+    """The ``main(argv=None) -> int`` of one command's module: ``videoaug COMMAND ARGS`` in-process, ``argv``
+    without the command name (``sys.argv[1:]`` when ``None``), through :func:`main` and its error path."""
+
+    def command_entry(argv: Sequence[str] | None = None) -> int:
+        return main([command, *(sys.argv[1:] if argv is None else argv)])
+
+    command_entry.__doc__ = f"``videoaug {command} ARGS`` in-process (``argv`` without the command name)."
+    command_entry.__name__ = command_entry.__qualname__ = "main"
+    return command_entry

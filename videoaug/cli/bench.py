@@ -15,6 +15,7 @@ from dataclasses import asdict
 
 import torch
 
+from videoaug.cli import command_main
 from videoaug.cli._bench import Record, environment, format_table, sync, time_call, time_round_robin
 from videoaug.cli._bench import io as _io_suite
 from videoaug.cli._bench import mix as _mix_suite
@@ -69,11 +70,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``videoaug bench ARGS`` in-process (``argv`` without the command name); returns the exit code."""
-    from videoaug.cli import main as cli_main
-
-    return cli_main(["bench", *(sys.argv[1:] if argv is None else argv)])
+main = command_main("bench")  # ``videoaug bench ARGS`` in-process, returns the exit code
 
 
 if __name__ == "__main__":  # python -m videoaug.cli.bench (or its old name)

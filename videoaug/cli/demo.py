@@ -30,6 +30,7 @@ import torch
 from torchvision.transforms import v2
 
 from videoaug._video import to_float
+from videoaug.cli import command_main
 from videoaug.cli._bench import time_call
 from videoaug.io import write_gif
 from videoaug.mix import CutMix, MixUp
@@ -347,11 +348,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``videoaug demo ARGS`` in-process (``argv`` without the command name); returns the exit code."""
-    from videoaug.cli import main as cli_main
-
-    return cli_main(["demo", *(sys.argv[1:] if argv is None else argv)])
+main = command_main("demo")  # ``videoaug demo ARGS`` in-process, returns the exit code
 
 
 if __name__ == "__main__":  # python -m videoaug.cli.demo (or its old name)

@@ -20,6 +20,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from videoaug.cli import command_main
 from videoaug.gan.config import FitConfig, config_from_dict, load_config
 
 __all__ = ["add_arguments", "run", "main", "resolve_config"]
@@ -181,11 +182,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``videoaug fit ARGS`` in-process (``argv`` without the command name); returns the exit code."""
-    from videoaug.cli import main as cli_main
-
-    return cli_main(["fit", *(sys.argv[1:] if argv is None else argv)])
+main = command_main("fit")  # ``videoaug fit ARGS`` in-process, returns the exit code
 
 
 if __name__ == "__main__":  # python -m videoaug.cli.fit (or its old name)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import torch
 
+from videoaug.cli import command_main
+
 __all__ = ["add_arguments", "run", "main", "sample_grid", "load_inputs"]
 
 _VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".gif")
@@ -141,11 +143,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``videoaug sample ARGS`` in-process (``argv`` without the command name); returns the exit code."""
-    from videoaug.cli import main as cli_main
-
-    return cli_main(["sample", *(sys.argv[1:] if argv is None else argv)])
+main = command_main("sample")  # ``videoaug sample ARGS`` in-process, returns the exit code
 
 
 if __name__ == "__main__":  # python -m videoaug.cli.sample (or its old name)

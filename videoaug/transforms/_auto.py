@@ -86,8 +86,7 @@ class _AugmentPolicy(RandomVideoTransform):
 
     def __init__(self, num_magnitude_bins: int, interpolation: str | InterpolationMode, fill: Fill,
                  stats: str, p: float, generator: torch.Generator | None, dynamic: bool = False) -> None:
-        super().__init__(p=p, generator=generator)
-        self._set_dynamic(dynamic)
+        super().__init__(p=p, generator=generator, dynamic=dynamic)
         if not isinstance(num_magnitude_bins, int) or isinstance(num_magnitude_bins, bool) \
                 or num_magnitude_bins < 2:
             raise ValueError(f"num_magnitude_bins: expected an int >= 2, got {num_magnitude_bins!r}")

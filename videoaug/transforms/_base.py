@@ -264,20 +264,20 @@ class RandomVideoTransform(VideoTransform):
         generator: optional ``torch.Generator``; parameters are drawn from it on its device (CPU by default) and
             moved to the input's device. ``None`` uses torch's global RNG, so ``torch.manual_seed`` and DataLoader
             worker seeding make runs reproducible.
+        dynamic: parameters follow smooth curves over the frames (only for classes that offer it; the others
+            leave it ``False``).
     """
 
-    def __init__(self, p: float = 1.0, generator: torch.Generator | None = None) -> None:
+    def __init__(self, p: float = 1.0, generator: torch.Generator | None = None, dynamic: bool = False) -> None:
         super().__init__()
         if not isinstance(p, (int, float)) or not 0.0 <= float(p) <= 1.0:
             raise ValueError(f"p: expected a probability in [0, 1], got {p!r}")
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"generator: expected a torch.Generator or None, got {type(generator).__name__}")
-        self.p = float(p)
-        self.generator = generator
-
-    def _set_dynamic(self, dynamic: bool) -> None:
         if not isinstance(dynamic, bool):
             raise TypeError(f"dynamic: expected a bool, got {dynamic!r}")
+        self.p = float(p)
+        self.generator = generator
         self.dynamic = dynamic
 
     def _vary(self, v0: torch.Tensor, lo: float | torch.Tensor, hi: float | torch.Tensor, frames: int

@@ -80,8 +80,7 @@ class ColorJitter(RandomVideoTransform):
         generator: torch.Generator | None = None,
         dynamic: bool = False,
     ) -> None:
-        super().__init__(p=p, generator=generator)
-        self._set_dynamic(dynamic)
+        super().__init__(p=p, generator=generator, dynamic=dynamic)
         self.brightness = factor_range(brightness, "brightness", 1.0, None)
         self.contrast = factor_range(contrast, "contrast", 1.0, None)
         self.saturation = factor_range(saturation, "saturation", 1.0, None)

@@ -93,8 +93,7 @@ class RandomResizedCrop(RandomVideoTransform):
         generator: torch.Generator | None = None,
         dynamic: bool = False,
     ) -> None:
-        super().__init__(p=p, generator=generator)
-        self._set_dynamic(dynamic)
+        super().__init__(p=p, generator=generator, dynamic=dynamic)
         self.size = size_pair(size)
         if not (len(scale) == 2 and 0 < scale[0] <= scale[1]):
             raise ValueError(f"scale: expected 0 < min <= max, got {scale!r}")
@@ -218,8 +217,7 @@ class RandomCrop(RandomVideoTransform):
         generator: torch.Generator | None = None,
         dynamic: bool = False,
     ) -> None:
-        super().__init__(p=p, generator=generator)
-        self._set_dynamic(dynamic)
+        super().__init__(p=p, generator=generator, dynamic=dynamic)
         self.size = size_pair(size)
         self.padding = _padding4(padding)
         if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
@@ -468,8 +466,7 @@ class RandomRotation(RandomVideoTransform):
     def __init__(self, degrees: float | Sequence[float], interpolation: InterpolationMode | str = "nearest",
                  expand: bool = False, center: Sequence[float] | None = None, fill: Fill = 0,
                  p: float = 1.0, generator: torch.Generator | None = None, dynamic: bool = False) -> None:
-        super().__init__(p=p, generator=generator)
-        self._set_dynamic(dynamic)
+        super().__init__(p=p, generator=generator, dynamic=dynamic)
         if expand:
             raise ValueError("expand: expected False (clips of a batch must keep one size), got True")
         self.degrees = value_range(degrees, "degrees")
@@ -537,8 +534,7 @@ class RandomAffine(RandomVideoTransform):
         generator: torch.Generator | None = None,
         dynamic: bool = False,
     ) -> None:
-        super().__init__(p=p, generator=generator)
-        self._set_dynamic(dynamic)
+        super().__init__(p=p, generator=generator, dynamic=dynamic)
         self.degrees = value_range(degrees, "degrees")
         if translate is not None:
             if len(translate) != 2 or not all(0.0 <= t <= 1.0 for t in translate):
@@ -637,8 +633,7 @@ class RandomPerspective(RandomVideoTransform):
     def __init__(self, distortion_scale: float = 0.5, p: float = 0.5,
                  interpolation: InterpolationMode | str = "bilinear", fill: Fill = 0,
                  generator: torch.Generator | None = None, dynamic: bool = False) -> None:
-        super().__init__(p=p, generator=generator)
-        self._set_dynamic(dynamic)
+        super().__init__(p=p, generator=generator, dynamic=dynamic)
         if not 0.0 <= distortion_scale <= 1.0:
             raise ValueError(f"distortion_scale: expected a value in [0, 1], got {distortion_scale!r}")
         self.distortion_scale = float(distortion_scale)

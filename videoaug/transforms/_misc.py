@@ -54,8 +54,7 @@ class GaussianBlur(RandomVideoTransform):
         generator: torch.Generator | None = None,
         dynamic: bool = False,
     ) -> None:
-        super().__init__(p=p, generator=generator)
-        self._set_dynamic(dynamic)
+        super().__init__(p=p, generator=generator, dynamic=dynamic)
         self.kernel_size = kernel_size_pair(kernel_size)
         if isinstance(sigma, numbers.Number):
             sigma = (float(sigma), float(sigma))

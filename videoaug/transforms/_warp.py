@@ -108,8 +108,7 @@ class RandomSmoothWarp(RandomVideoTransform):
         generator: torch.Generator | None = None,
         dynamic: bool = False,
     ) -> None:
-        super().__init__(p=p, generator=generator)
-        self._set_dynamic(dynamic)
+        super().__init__(p=p, generator=generator, dynamic=dynamic)
         if isinstance(translate, Sequence) and not isinstance(translate, str):
             if len(translate) != 2:
                 raise ValueError(f"translate: expected a number or an (x, y) pair, got {translate!r}")
