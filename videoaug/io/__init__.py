@@ -3,31 +3,9 @@ PyAV reader is :mod:`videoaug.io._pyav`) and writing them (:mod:`videoaug.io._wr
 public name is re-exported here; see the modules for the details (sampling modes, short videos, decord quirks).
 """
 
-from ._read import (  # noqa: F401 (PADS)
-    BACKENDS,
-    PADS,
-    PYAV_FIRST,
-    SAMPLINGS,
-    VideoInfo,
-    VideoReadError,
-    available_backends,
-    clip_indices,
-    probe,
-    read_clip,
-)
-from ._write import make_grid, write_gif, write_mp4
+from . import _read, _write
+from ._read import *  # noqa: F403
+from ._read import PADS  # noqa: F401 (the padding modes, importable here as before)
+from ._write import *  # noqa: F403
 
-__all__ = [
-    "SAMPLINGS",
-    "BACKENDS",
-    "PYAV_FIRST",
-    "available_backends",
-    "VideoReadError",
-    "VideoInfo",
-    "probe",
-    "clip_indices",
-    "read_clip",
-    "make_grid",
-    "write_gif",
-    "write_mp4",
-]
+__all__ = [*_read.__all__, *_write.__all__]

@@ -25,42 +25,36 @@ __all__ = ["VideoRandAugment", "VideoTrivialAugment"]
 
 _Table = dict[str, tuple[Callable[[int, int, int], torch.Tensor] | None, bool]]
 
-# torchvision.transforms.v2.RandAugment._AUGMENTATION_SPACE: op -> (magnitudes(num_bins, height, width),
-# signed)
-_RAND_AUGMENT: _Table = {
-    "Identity": (None, False),
-    "ShearX": (lambda n, h, w: torch.linspace(0.0, 0.3, n), True),
-    "ShearY": (lambda n, h, w: torch.linspace(0.0, 0.3, n), True),
-    "TranslateX": (lambda n, h, w: torch.linspace(0.0, 150.0 / 331.0 * w, n), True),
-    "TranslateY": (lambda n, h, w: torch.linspace(0.0, 150.0 / 331.0 * h, n), True),
-    "Rotate": (lambda n, h, w: torch.linspace(0.0, 30.0, n), True),
-    "Brightness": (lambda n, h, w: torch.linspace(0.0, 0.9, n), True),
-    "Color": (lambda n, h, w: torch.linspace(0.0, 0.9, n), True),
-    "Contrast": (lambda n, h, w: torch.linspace(0.0, 0.9, n), True),
-    "Sharpness": (lambda n, h, w: torch.linspace(0.0, 0.9, n), True),
-    "Posterize": (lambda n, h, w: (8 - (torch.arange(n) / ((n - 1) / 4))).round().int(), False),
-    "Solarize": (lambda n, h, w: torch.linspace(1.0, 0.0, n), False),
-    "AutoContrast": (None, False),
-    "Equalize": (None, False),
-}
 
-# torchvision.transforms.v2.TrivialAugmentWide._AUGMENTATION_SPACE
-_TRIVIAL_AUGMENT_WIDE: _Table = {
-    "Identity": (None, False),
-    "ShearX": (lambda n, h, w: torch.linspace(0.0, 0.99, n), True),
-    "ShearY": (lambda n, h, w: torch.linspace(0.0, 0.99, n), True),
-    "TranslateX": (lambda n, h, w: torch.linspace(0.0, 32.0, n), True),
-    "TranslateY": (lambda n, h, w: torch.linspace(0.0, 32.0, n), True),
-    "Rotate": (lambda n, h, w: torch.linspace(0.0, 135.0, n), True),
-    "Brightness": (lambda n, h, w: torch.linspace(0.0, 0.99, n), True),
-    "Color": (lambda n, h, w: torch.linspace(0.0, 0.99, n), True),
-    "Contrast": (lambda n, h, w: torch.linspace(0.0, 0.99, n), True),
-    "Sharpness": (lambda n, h, w: torch.linspace(0.0, 0.99, n), True),
-    "Posterize": (lambda n, h, w: (8 - (torch.arange(n) / ((n - 1) / 6))).round().int(), False),
-    "Solarize": (lambda n, h, w: torch.linspace(1.0, 0.0, n), False),
-    "AutoContrast": (None, False),
-    "Equalize": (None, False),
-}
+def _space(shear: float, translate: Callable[[int], float], rotate: float, enhance: float,
+           posterize_steps: int) -> _Table:
+    """One policy's op -> ``(magnitudes(num_bins, height, width), signed)`` table, as torchvision's
+    ``_AUGMENTATION_SPACE``: magnitudes from 0 up to the policy's largest (``translate(side)`` pixels for a side
+    of ``side`` pixels), Posterize from 8 bits down by ``posterize_steps`` over the bins, Solarize from 1 to 0."""
+
+    def linear(top: float) -> Callable[[int, int, int], torch.Tensor]:
+        return lambda n, h, w: torch.linspace(0.0, top, n)
+
+    return {
+        "Identity": (None, False),
+        "ShearX": (linear(shear), True),
+        "ShearY": (linear(shear), True),
+        "TranslateX": (lambda n, h, w: torch.linspace(0.0, translate(w), n), True),
+        "TranslateY": (lambda n, h, w: torch.linspace(0.0, translate(h), n), True),
+        "Rotate": (linear(rotate), True),
+        **{op: (linear(enhance), True) for op in ("Brightness", "Color", "Contrast", "Sharpness")},
+        "Posterize": (lambda n, h, w: (8 - (torch.arange(n) / ((n - 1) / posterize_steps))).round().int(), False),
+        "Solarize": (lambda n, h, w: torch.linspace(1.0, 0.0, n), False),
+        "AutoContrast": (None, False),
+        "Equalize": (None, False),
+    }
+
+
+# torchvision.transforms.v2.RandAugment._AUGMENTATION_SPACE and TrivialAugmentWide._AUGMENTATION_SPACE
+_RAND_AUGMENT: _Table = _space(shear=0.3, translate=lambda side: 150.0 / 331.0 * side, rotate=30.0, enhance=0.9,
+                               posterize_steps=4)
+_TRIVIAL_AUGMENT_WIDE: _Table = _space(shear=0.99, translate=lambda side: 32.0, rotate=135.0, enhance=0.99,
+                                       posterize_steps=6)
 
 
 def magnitude_table(space: _Table, num_bins: int, height: int,
@@ -211,15 +205,8 @@ class VideoTrivialAugment(_AugmentPolicy):
 
     Args:
         num_magnitude_bins: number of magnitude bins, ``>= 2``.
-        interpolation: ``"nearest"`` (default) or ``"bilinear"``.
-        fill: value(s) for pixels moved in from outside the frame, in the input's value range; ``None`` is
-            black.
-        stats: ``"clip"`` or ``"frame"``: where Contrast, AutoContrast and Equalize take their statistics.
-        p: probability per clip of applying the policy at all.
-        generator: optional ``torch.Generator``.
-        dynamic: each clip's magnitudes drift smoothly over its frames within their op's table, the ops and
-            signs staying the clip's (DynaAugment, :mod:`videoaug.transforms._dynamic`); ``magnitudes`` are then
-            ``(B, T, num_ops)``.
+        interpolation, fill, stats, p, generator, dynamic: as for :class:`VideoRandAugment` (``dynamic``
+            magnitudes are ``(B, T, 1)``).
 
     Shape:
         Unchanged.
