@@ -1,9 +1,9 @@
 """``videoaug bench``: measure videoaug against its baselines in one process.
 
-Suites live in :mod:`videoaug.cli._bench` (one module per suite: ``transforms``, ``mix``, ``io``, ``rcgan``). Each
-exposes ``run(args, device) -> list[Record]``. The kit in ``_bench/__init__.py`` owns timing and the table and this
-module the JSON file, so every suite reports the same way: medians over repeats, clips per second, ratios to the
-baselines measured in the same run.
+Suites live in :mod:`videoaug.cli._bench` (one module per suite: ``transforms``, ``mix``, ``io``, ``rcgan``,
+``kornia_kernels``). Each exposes ``run(args, device) -> list[Record]``. The kit in ``_bench/__init__.py`` owns
+timing and the table and this module the JSON file, so every suite reports the same way: medians over repeats,
+clips per second, ratios to the baselines measured in the same run.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import torch
 from videoaug.cli import command_main
 from videoaug.cli._bench import Record, environment, format_table, sync, time_call, time_round_robin
 from videoaug.cli._bench import io as _io_suite
+from videoaug.cli._bench import kornia_kernels as _kornia_suite
 from videoaug.cli._bench import mix as _mix_suite
 from videoaug.cli._bench import rcgan as _rcgan_suite
 from videoaug.cli._bench import transforms as _transforms_suite
@@ -26,7 +27,8 @@ __all__ = ["add_arguments", "run", "SUITES", "Record", "sync", "time_call", "tim
            "format_table"]
 
 # suite name -> its module; the first one runs by default, the others behind --NAME
-_SUITE_MODULES = {"transforms": _transforms_suite, "mix": _mix_suite, "io": _io_suite, "rcgan": _rcgan_suite}
+_SUITE_MODULES = {"transforms": _transforms_suite, "mix": _mix_suite, "io": _io_suite, "rcgan": _rcgan_suite,
+                  "kornia": _kornia_suite}
 SUITES = tuple(_SUITE_MODULES)
 
 

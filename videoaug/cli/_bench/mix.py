@@ -38,7 +38,7 @@ from videoaug.mix import CutMix, MixUp
 
 from . import Record, time_round_robin
 from .transforms import _sizes as _pipeline_sizes
-from .transforms import videoaug_pipeline
+from .transforms import input_batch, videoaug_pipeline
 
 NUM_CLASSES = 101
 PIPELINE_ONLY = "standard pipeline only"
@@ -94,9 +94,7 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     """Measure the mixing rows; returns one :class:`~videoaug.bench.Record` per implementation."""
     device = torch.device(device)
     b, t, h, w, crop = _sizes(args)
-    repeats = max(1, int(args.repeats))
-    gen = torch.Generator().manual_seed(0)
-    batch_u8 = torch.randint(0, 256, (b, t, 3, h, w), generator=gen, dtype=torch.uint8).to(device)
+    batch_u8, gen, repeats = input_batch(args, device)
     labels = torch.randint(0, NUM_CLASSES, (b,), generator=gen).to(device)
     pipeline = videoaug_pipeline(crop)
     with torch.no_grad():

@@ -63,6 +63,15 @@ def _sizes(args: argparse.Namespace) -> tuple[int, int, int, int, int]:
     return args.batch, 16, 128, 171, 112
 
 
+def input_batch(args: argparse.Namespace, device: torch.device) -> tuple[torch.Tensor, torch.Generator, int]:
+    """The suites' input: a seeded uint8 batch ``(B, T, 3, H, W)`` of :func:`_sizes` on ``device``, the generator
+    that drew it (for further draws) and the number of timed repeats (``--repeats``, at least 1)."""
+    b, t, h, w, _ = _sizes(args)
+    gen = torch.Generator().manual_seed(0)
+    batch = torch.randint(0, 256, (b, t, 3, h, w), generator=gen, dtype=torch.uint8).to(device)
+    return batch, gen, max(1, int(args.repeats))
+
+
 def videoaug_pipeline(crop: int, dtype: torch.dtype = torch.float32, dynamic: bool = False) -> v2.Compose:
     """The standard pipeline; ``dynamic=True`` lets the crop's position and the colour factors drift over the
     frames (DynaAugment)."""
@@ -137,9 +146,7 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     """Time the standard pipeline in every implementation; one :class:`~videoaug.bench.Record` each."""
     device = torch.device(device)
     b, t, h, w, crop = _sizes(args)
-    repeats = max(1, int(args.repeats))
-    gen = torch.Generator().manual_seed(0)
-    batch = torch.randint(0, 256, (b, t, 3, h, w), generator=gen, dtype=torch.uint8).to(device)
+    batch, _, repeats = input_batch(args, device)
     clip = batch[0].clone()
     dtype = getattr(torch, getattr(args, "dtype", "float32"))
     ours, theirs = videoaug_pipeline(crop, dtype), torchvision_pipeline(crop, dtype)
