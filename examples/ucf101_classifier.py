@@ -374,31 +374,18 @@ def train_one_epoch(model: nn.Module, loader: DataLoader, augment: Callable[...,
 
 
 @torch.no_grad()
-def evaluate_clips(model: nn.Module, loader: DataLoader, transform: Callable[[torch.Tensor], torch.Tensor],
-                   device: torch.device, amp: bool, progress: bool = True) -> float:
-    """Top-1 accuracy over single clips."""
+def evaluate(model: nn.Module, loader: DataLoader, transform: Callable[[torch.Tensor], torch.Tensor],
+             device: torch.device, amp: bool, progress: bool = True) -> float:
+    """Top-1 accuracy over single clips ``(B, T, C, H, W)``, or over videos when the loader gives ``(B, K, T, C,
+    H, W)`` items: the softmax averaged over each video's K clips."""
     model.eval()
     correct = total = 0
-    for videos, labels in tqdm(loader, desc="test clips", leave=False, disable=not progress):
+    for videos, labels in tqdm(loader, desc="test", leave=False, disable=not progress):
+        b, k = videos.shape[0], (videos.shape[1] if videos.ndim == 6 else None)
         with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-            logits = model(transform(videos.to(device, non_blocking=True)))
-        correct += (logits.argmax(1).cpu() == labels).sum().item()
-        total += len(labels)
-    return correct / total
-
-
-@torch.no_grad()
-def evaluate_videos(model: nn.Module, loader: DataLoader, transform: Callable[[torch.Tensor], torch.Tensor],
-                    device: torch.device, amp: bool, progress: bool = True) -> float:
-    """Top-1 accuracy over videos: softmax averaged over the K clips of each ``(B, K, T, C, H, W)`` item."""
-    model.eval()
-    correct = total = 0
-    for videos, labels in tqdm(loader, desc="test videos", leave=False, disable=not progress):
-        b, k = videos.shape[:2]
-        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-            logits = model(transform(videos.flatten(0, 1).to(device, non_blocking=True)))
-        probs = F.softmax(logits.float(), dim=1).view(b, k, -1).mean(1)
-        correct += (probs.argmax(1).cpu() == labels).sum().item()
+            logits = model(transform(videos.flatten(0, videos.ndim - 5).to(device, non_blocking=True)))
+        scores = logits if k is None else F.softmax(logits.float(), dim=1).view(b, k, -1).mean(1)
+        correct += (scores.argmax(1).cpu() == labels).sum().item()
         total += b
     return correct / total
 
@@ -494,7 +481,7 @@ def _train(args: argparse.Namespace, argv: list[str], dist: Dist, device: torch.
                                 amp, dist)
         state["epoch"] += 1
         if dist.main:  # rank 0 evaluates and writes; the others wait for the checkpoint
-            stats["test_clip_acc"] = evaluate_clips(trained, test_loader, eval_transform, device, amp, progress)
+            stats["test_clip_acc"] = evaluate(trained, test_loader, eval_transform, device, amp, progress)
             stats.update(epoch=state["epoch"], seconds=round(time.perf_counter() - t0, 2))
             state["history"].append(stats)
             save_checkpoint(out, trained, optimizer, scaler, state)
@@ -505,7 +492,7 @@ def _train(args: argparse.Namespace, argv: list[str], dist: Dist, device: torch.
 
     if not dist.main:
         return 0
-    video_acc = evaluate_videos(trained, video_loader, eval_transform, device, amp, progress)
+    video_acc = evaluate(trained, video_loader, eval_transform, device, amp, progress)
     results = {
         "command": ("torchrun --nproc_per_node " + os.environ.get("LOCAL_WORLD_SIZE", str(dist.world)) + " "
                     if dist.distributed else "python ") + "examples/ucf101_classifier.py "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable
 
+import pytest
 import torch
 from torchvision import tv_tensors
 
@@ -169,6 +170,21 @@ def check_transform(transform, *, B: int = 4, T: int = 4, C: int = 3, H: int = 1
 # ----------------------------------------------------------------------------------------------------
 # masks and boxes (tv_tensors.Mask, tv_tensors.BoundingBoxes) moving with their clip
 # ----------------------------------------------------------------------------------------------------
+def check_rejects_bad_video(transform, *, H: int = 16, W: int = 20) -> None:
+    """``transform`` refuses, naming what it expected and what it got: a 3-D tensor, a 6-D one, C=2, no frames,
+    and int32."""
+    with pytest.raises(ValueError, match=rf"\(T, C, H, W\).*got shape \(3, {H}, {W}\)"):
+        transform(torch.zeros(3, H, W, dtype=torch.uint8))
+    with pytest.raises(ValueError, match="got shape"):
+        transform(torch.zeros(1, 2, 4, 3, H, W, dtype=torch.uint8))
+    with pytest.raises(ValueError, match="C=2"):
+        transform(torch.zeros(4, 2, H, W, dtype=torch.uint8))
+    with pytest.raises(ValueError, match="empty"):
+        transform(torch.zeros(0, 3, H, W, dtype=torch.uint8))
+    with pytest.raises(TypeError, match="expected dtype uint8.*got torch.int32"):
+        transform(torch.zeros(4, 3, H, W, dtype=torch.int32))
+
+
 def _rects(B: int, T: int, H: int, W: int, moving: bool = True) -> torch.Tensor:
     """``(B, T, 2, 4)`` XYXY integer rectangles of two objects per clip and frame: object 0 in the left half,
     object 1 in the right half, placed differently in every clip and, with ``moving``, shifting over frames."""

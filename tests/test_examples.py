@@ -491,3 +491,19 @@ def test_ablation_add_to_merges_an_earlier_run(ablation, tmp_path, tiny_rcgan):
     with pytest.raises(ValueError, match="steps"):
         ablation.main([*base, "--settings", "classical+rcgan", "--rcgan-checkpoint", str(tiny_rcgan),
                        "--steps", "7", "--add-to", str(first), "--json", str(tmp_path / "x.json")])
+
+
+def test_ucf101_evaluate_scores_single_clips_and_averages_each_videos_clips(ucf):
+    class ChannelMeans(torch.nn.Module):  # logits: the mean of each channel, so the brightest channel wins
+        def forward(self, x):
+            return x.mean(dim=(1, 3, 4))
+
+    clips = torch.zeros(2, 2, 3, 4, 4)
+    clips[0, :, 0], clips[1, :, 2] = 1.0, 1.0  # clip 0 is class 0, clip 1 class 2
+    cpu = torch.device("cpu")
+    assert ucf.evaluate(ChannelMeans(), [(clips, torch.tensor([0, 2]))], lambda v: v, cpu, False, False) == 1.0
+    assert ucf.evaluate(ChannelMeans(), [(clips, torch.tensor([0, 1]))], lambda v: v, cpu, False, False) == 0.5
+    videos = torch.zeros(1, 2, 2, 3, 4, 4)  # one video of K=2 clips: a sure class 0 and a faint class 1
+    videos[0, 0, :, 0], videos[0, 1, :, 1] = 5.0, 0.5
+    assert ucf.evaluate(ChannelMeans(), [(videos, torch.tensor([0]))], lambda v: v, cpu, False, False) == 1.0
+    assert ucf.evaluate(ChannelMeans(), [(videos, torch.tensor([1]))], lambda v: v, cpu, False, False) == 0.0
