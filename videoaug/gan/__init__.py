@@ -2,6 +2,7 @@
 
 - :mod:`videoaug.gan.networks`: :class:`Generator`, :class:`FrameDiscriminator`, :class:`ClipDiscriminator`.
 - :mod:`videoaug.gan.losses`: the adversarial, R1, temporal, auxiliary-class and diversity terms.
+- :mod:`videoaug.gan.loss`: :class:`RCGANLoss`, those terms composed in phases (G main, D main, D regulariser).
 - :mod:`videoaug.gan.train`: :class:`Trainer` / :func:`fit`; :mod:`videoaug.gan.config`: its TOML config.
 - :mod:`videoaug.gan.checkpoint`: safetensors + ``config.json`` checkpoints, :func:`load_generator`.
 - :mod:`videoaug.gan.augment`: :class:`RCGANAugment` and :class:`GPUAugment`, the generator as a transform.

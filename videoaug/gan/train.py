@@ -1,9 +1,10 @@
 """The RCGAN training loop behind ``videoaug fit``.
 
-:class:`Trainer` builds the data, networks and optimisers from a :class:`~videoaug.gan.config.FitConfig` and
-runs, per step, a discriminator phase (adversarial + auxiliary class loss on real pairs, lazy R1) and a
-generator phase (adversarial, auxiliary class, temporal consistency, field smoothness and magnitude,
-diversity and optional ping-pong terms; see ``losses.py``), then updates the EMA generator.
+:class:`Trainer` builds the data, networks and optimisers from a :class:`~videoaug.gan.config.FitConfig`; per
+step it runs the phases of :class:`~videoaug.gan.loss.RCGANLoss` (``Dmain`` + ``Dreg`` into one discriminator
+update, ``Gmain`` into one generator update, then the teach student), then updates the EMA generator. The
+objective itself lives in ``loss.py`` (terms in ``losses.py``); the loop owns optimisers, EMA, checkpoints,
+samples, logging and signals.
 
 Real pairs are (anchor, another clip of the same class); generated pairs are (anchor, G(anchor)). Everything
 random in a step is drawn from one ``torch.Generator`` whose state is checkpointed, and the data order comes
@@ -41,7 +42,6 @@ from videoaug.checkpoint import (
     restore_rng,
     rng_tensors,
 )
-from videoaug.gan import losses as L
 from videoaug.gan.checkpoint import (
     latest_checkpoint,
     load_training_state,
@@ -49,16 +49,23 @@ from videoaug.gan.checkpoint import (
     save_training_checkpoint,
 )
 from videoaug.gan.config import FitConfig
-from videoaug.gan.data import PairDataset, PositionedSampler, build_dataset, check_dataset
-from videoaug.gan.networks import ClipDiscriminator, FrameDiscriminator, Generator, GeneratorConfig
+from videoaug.gan.data import (
+    PairDataset,
+    PositionedSampler,
+    build_dataset,
+    check_dataset,
+)
+from videoaug.gan.loss import Batch, NonFiniteLossError, Phase, RCGANLoss
+from videoaug.gan.networks import (
+    ClipDiscriminator,
+    FrameDiscriminator,
+    Generator,
+    GeneratorConfig,
+)
 from videoaug.gan.teach import TeachObjective
 
-__all__ = ["Trainer", "NonFiniteLossError", "fit"]
+__all__ = ["NonFiniteLossError", "Trainer", "fit"]
 
-
-
-class NonFiniteLossError(RuntimeError):
-    """A loss became NaN or infinite; the run stops and its last good checkpoint is kept."""
 
 
 def _resolve_device(name: str, local_rank: int) -> torch.device:
@@ -178,6 +185,13 @@ class Trainer:
             self.G_fwd = DDP(self.G_fwd, device_ids=ids)
             self.Df_fwd = DDP(self.Df_fwd, device_ids=ids)
             self.Dc_fwd = DDP(self.Dc_fwd, device_ids=ids)
+        self.loss = RCGANLoss(
+            self.G, self.G_fwd, self.D_frame, self.D_clip, self.Df_fwd, self.Dc_fwd, cfg.loss, m.d_frames,
+            self.gen, teach=self.teach, autocast=self._autocast, world=self.world,
+            on_non_finite=self._non_finite_message,
+        )
+        # the updates of a step, in order: D (main + lazy R1, one Adam step), G, then the teach student
+        self.phases = [Phase(("Dmain", "Dreg"), self.opt_d), Phase(("Gmain",), self.opt_g), Phase(("Tstudent",))]
         self._stop: str | None = None
         self._tb = None
 
@@ -293,155 +307,44 @@ class Trainer:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    def _frames(self, clips: list[torch.Tensor], k: int) -> list[torch.Tensor]:
-        """The same ``k`` random frames of each clip from every tensor in ``clips``: ``(B * k, C, H, W)``."""
-        B, T = clips[0].shape[:2]
-        k = min(k, T)
-        idx = torch.rand(B, T, generator=self.gen).argsort(dim=1)[:, :k].to(clips[0].device)
-        rows = torch.arange(B, device=idx.device)[:, None]
-        return [c[rows, idx].flatten(0, 1) for c in clips]
-
     def _label_dropout(self, labels: torch.Tensor) -> torch.Tensor:
         drop = torch.rand(labels.shape, generator=self.gen).to(labels.device) < self.cfg.train.label_dropout
         return torch.where(drop, torch.full_like(labels, -1), labels)
 
-    def _noise(self, batch: int, T: int) -> tuple[torch.Tensor, torch.Tensor]:
-        z, e = self.G.sample_noise(batch, T, generator=self.gen, device="cpu")
-        return z.to(self.device), e.to(self.device)
+    def make_batch(self, anchor: torch.Tensor, partner: torch.Tensor, labels: torch.Tensor) -> Batch:
+        """The step's :class:`~videoaug.gan.loss.Batch` from a loader batch (uint8 clips, labels)."""
+        x = anchor.to(self.device, non_blocking=True).float().div_(255)
+        xp = partner.to(self.device, non_blocking=True).float().div_(255)
+        y = labels.to(self.device).long()
+        return Batch(x, xp, y, self._label_dropout(y), self.step)
 
     def train_step(
         self, anchor: torch.Tensor, partner: torch.Tensor, labels: torch.Tensor
     ) -> dict[str, float]:
-        """One discriminator and one generator update on a batch; returns the loss values."""
-        cfg, lw = self.cfg, self.cfg.loss
-        x = anchor.to(self.device, non_blocking=True).float().div_(255)
-        xp = partner.to(self.device, non_blocking=True).float().div_(255)
-        y = labels.to(self.device).long()
-        B, T = x.shape[:2]
-        k = cfg.model.d_frames
+        """One update per :class:`~videoaug.gan.loss.Phase` on a batch, then the EMA; returns the loss values."""
+        batch = self.make_batch(anchor, partner, labels)
         logs: dict[str, float] = {}
-
-        # ---------------- discriminator phase
-        g_labels = self._label_dropout(y)
-        noise = self._noise(B, T)
-        with torch.no_grad(), self._autocast():
-            fake = self.G(x, g_labels, noise).float()
-        fa, fp, ff = self._frames([x, xp, fake], k)
-        with self._autocast():
-            rc, rc_cls = self.Dc_fwd(x, xp)
-            fc, _ = self.Dc_fwd(x, fake)
-            rf, rf_cls = self.Df_fwd(fa, fp)
-            frf, _ = self.Df_fwd(fa, ff)
-        yk = y.repeat_interleave(min(k, T))
-        d_adv = lw.adv_clip * L.d_adversarial_loss(
-            rc.float(), fc.float()
-        ) + lw.adv_frame * L.d_adversarial_loss(rf.float(), frf.float())
-        d_aux = lw.aux * (L.aux_classification_loss(rc_cls, y) + L.aux_classification_loss(rf_cls, yk))
-        d_loss = d_adv + d_aux
-        self._check_finite({"d_loss": d_loss})
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        logs["d_adv"], logs["d_aux"] = float(d_adv.detach()), float(d_aux.detach())
-        if lw.r1_gamma > 0 and self.step % lw.r1_every == 0:
-            xr = x.detach().requires_grad_(True)
-            xpr = xp.detach().requires_grad_(True)
-            fa_r, fp_r = self._frames([xr, xpr], k)
-            r1 = L.r1_penalty(self.D_clip(xr, xpr)[0], [xr, xpr]) + L.r1_penalty(
-                self.D_frame(fa_r, fp_r)[0], [fa_r, fp_r]
-            )
-            r1_loss = lw.r1_gamma / 2 * lw.r1_every * r1
-            self._check_finite({"r1": r1_loss})
-            r1_loss.backward()
-            if self.distributed:  # the R1 gradients did not go through DDP: average them by hand
-                for p in list(self.D_frame.parameters()) + list(self.D_clip.parameters()):
-                    if p.grad is not None:
-                        dist.all_reduce(p.grad)
-                        p.grad.div_(self.world)
-            logs["r1"] = float(r1.detach())
-        self.opt_d.step()
-
-        # ---------------- generator phase
-        use_div = lw.diversity > 0 and B >= 2
-        base = x[: B // 2] if use_div else x
-        base_y = g_labels[: B // 2] if use_div else g_labels
-        n = base.shape[0]
-        z1, e1 = self._noise(n, T)
-        inputs, labs, zs, es = [base], [base_y], [z1], [e1]
-        if use_div:
-            z2, e2 = self._noise(n, T)
-            inputs, labs, zs, es = inputs + [base], labs + [base_y], zs + [z2], es + [e2]
-        if lw.pingpong > 0:
-            inputs, labs, zs, es = inputs + [base.flip(1)], labs + [base_y], zs + [z1], es + [e1.flip(1)]
-        xin = torch.cat(inputs)
-        with self._autocast():
-            out, fields = self.G_fwd(xin, torch.cat(labs), (torch.cat(zs), torch.cat(es)), return_fields=True)
-        out = out.float()
-        m = n * (2 if use_div else 1)
-        gen, anchors = out[:m], xin[:m]
-        true_y = y[: B // 2].repeat(2) if use_div else y
-        ga, gf = self._frames([anchors, gen], k)
-        d_params = list(self.D_frame.parameters()) + list(self.D_clip.parameters())
-        for p in d_params:  # the G phase needs gradients through D, not for D
-            p.requires_grad_(False)
-        with self._autocast():
-            gc, gc_cls = self.D_clip(anchors, gen)
-            gfl, gf_cls = self.D_frame(ga, gf)
-        g_adv = lw.adv_clip * L.g_adversarial_loss(gc.float()) + lw.adv_frame * L.g_adversarial_loss(
-            gfl.float()
-        )
-        g_aux = lw.aux * (
-            L.aux_classification_loss(gc_cls, true_y)
-            + L.aux_classification_loss(gf_cls, true_y.repeat_interleave(min(k, T)))
-        )
-        fields_m = {key: v[:m].float() for key, v in fields.items()}
-        g_temp = lw.temporal * L.temporal_consistency_loss(gen, anchors)
-        g_smooth = lw.smooth * L.field_smoothness_loss(fields_m)
-        g_mag = lw.magnitude * L.field_magnitude_penalty(fields_m)
-        g_loss = g_adv + g_aux + g_temp + g_smooth + g_mag
-        if use_div:
-            g_div = lw.diversity * L.diversity_loss(gen[:n], gen[n:], (z1, e1), (z2, e2))
-            g_loss = g_loss + g_div
-            logs["g_div"] = float(g_div.detach())
-        if lw.pingpong > 0:
-            g_pp = lw.pingpong * L.pingpong_loss(out[:n], out[m:])
-            g_loss = g_loss + g_pp
-            logs["g_pp"] = float(g_pp.detach())
-        if self.teach is not None and self.step >= lw.teach_warmup:
-            g_teach, teach_logs = self.teach.generator_loss(gen, true_y)
-            g_loss = g_loss + lw.teach * g_teach
-            logs.update(teach_logs, g_teach=float(g_teach.detach()))
-        for p in d_params:
-            p.requires_grad_(True)
-        self._check_finite({"g_loss": g_loss})
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
-        if self.teach is not None:  # the student learns from the clips the generator just made
-            logs["teach_student"] = self.teach.student_step(anchors, gen, true_y)
-        logs.update(
-            g_adv=float(g_adv.detach()),
-            g_aux=float(g_aux.detach()),
-            g_temp=float(g_temp.detach()),
-            g_smooth=float(g_smooth.detach()),
-            g_mag=float(g_mag.detach()),
-            d_real=float(rc.detach().float().mean()),
-            d_fake=float(fc.detach().float().mean()),
-            shift=float(fields_m["shift"].detach().abs().mean()),
-            warp=float(fields_m["warp"].detach().abs().mean()),
-        )
+        for phase in self.phases:
+            names = [n for n in phase.names if self.loss.active(n, batch.step)]
+            if not names:
+                continue
+            if phase.opt is not None:
+                phase.opt.zero_grad(set_to_none=True)
+            for name in names:
+                logs.update(self.loss.accumulate(name, batch))
+            if phase.opt is not None:
+                phase.opt.step()
         self._update_ema()
         return logs
 
-    def _check_finite(self, values: dict[str, torch.Tensor]) -> None:
-        for name, v in values.items():
-            if not torch.isfinite(v).all():
-                last = latest_checkpoint(self.out / "checkpoints")
-                raise NonFiniteLossError(
-                    f"non-finite loss at step {self.step}: {name} = {float(v.detach())}; training stopped "
-                    "before the update. The last good checkpoint is "
-                    f"{last or 'none (no checkpoint written yet)'}. Lower train.lr_g / train.lr_d, raise "
-                    "loss.r1_gamma, or disable train.amp."
-                )
+    def _non_finite_message(self, step: int, name: str, value: float) -> str:
+        last = latest_checkpoint(self.out / "checkpoints")
+        return (
+            f"non-finite loss at step {step}: {name} = {value}; training stopped "
+            "before the update. The last good checkpoint is "
+            f"{last or 'none (no checkpoint written yet)'}. Lower train.lr_g / train.lr_d, raise "
+            "loss.r1_gamma, or disable train.amp."
+        )
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -495,7 +398,7 @@ class Trainer:
                 self._tb = None
 
     # ------------------------------------------------------------------------------------------ run
-    def _on_signal(self, signum, frame) -> None:  # noqa: ARG002
+    def _on_signal(self, signum, frame) -> None:
         if self._stop is not None and signum == signal.SIGINT:
             raise KeyboardInterrupt  # a second Ctrl-C: stop now
         self._stop = signal.Signals(signum).name
@@ -588,13 +491,9 @@ def threading_is_main() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def fit(
-    cfg: FitConfig,
-    out_dir: str | os.PathLike,
-    resume: bool = False,
-    command: str = "",
-    dataset: Dataset | None = None,
-    progress: bool = True,
-) -> Path:
-    """Build a :class:`Trainer` and run it; returns the final generator directory."""
-    return Trainer(cfg, out_dir, resume=resume, command=command, dataset=dataset, progress=progress).run()
+def fit(cfg: FitConfig, out_dir: str | os.PathLike, **options: Any) -> Path:
+    """``Trainer(cfg, out_dir, **options).run()``: train and return the final generator directory.
+
+    ``options`` are :class:`Trainer`'s keyword arguments (``resume``, ``command``, ``dataset``, ``progress``).
+    """
+    return Trainer(cfg, out_dir, **options).run()
