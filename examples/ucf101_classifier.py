@@ -61,18 +61,7 @@ from torchvision.transforms import v2
 from tqdm import tqdm
 
 import videoaug.transforms as VT
-from videoaug.checkpoint import (
-    load_module_tensors,
-    load_optimizer_tensors,
-    load_tensors,
-    module_tensors,
-    optimizer_tensors,
-    read_json,
-    restore_rng,
-    rng_tensors,
-    save_tensors,
-    write_json,
-)
+from videoaug import checkpoint as ckpt
 from videoaug.classifier import ReferenceClassifier
 from videoaug.datasets.ucf101 import UCF101
 from videoaug.mix import CutMix, MixUp, RandomMix
@@ -397,23 +386,23 @@ def save_checkpoint(out: Path, model: nn.Module, optimizer: torch.optim.Optimize
     tensors' sha256), both with :mod:`videoaug.checkpoint`."""
     tensors: dict[str, torch.Tensor] = {}
     meta: dict = {"state": state, "scaler": scaler.state_dict()}
-    module_tensors("model", model, tensors)
-    optimizer_tensors("optim", optimizer, tensors, meta)
-    rng_tensors(tensors)
-    meta["sha256"] = save_tensors(out / "last.safetensors", tensors)
-    write_json(out / "last.json", meta, indent=1)
+    ckpt.module_tensors("model", model, tensors)
+    ckpt.optimizer_tensors("optim", optimizer, tensors, meta)
+    ckpt.rng_tensors(tensors)
+    meta["sha256"] = ckpt.save_tensors(out / "last.safetensors", tensors)
+    ckpt.write_json(out / "last.json", meta, indent=1)
 
 
 def load_checkpoint(out: Path, model: nn.Module, optimizer: torch.optim.Optimizer,
                     scaler: torch.amp.GradScaler) -> dict:
     """Restore what :func:`save_checkpoint` wrote (sha256 checked) and return the training state (epoch, step,
     history)."""
-    meta = read_json(out / "last.json")
-    tensors = load_tensors(out / "last.safetensors", sha256=meta.get("sha256"), what="last.json")
-    load_module_tensors("model", model, tensors)
-    load_optimizer_tensors("optim", optimizer, tensors, meta)
+    meta = ckpt.read_json(out / "last.json")
+    tensors = ckpt.load_tensors(out / "last.safetensors", sha256=meta.get("sha256"), what="last.json")
+    ckpt.load_module_tensors("model", model, tensors)
+    ckpt.load_optimizer_tensors("optim", optimizer, tensors, meta)
     scaler.load_state_dict(meta["scaler"])
-    restore_rng(tensors)
+    ckpt.restore_rng(tensors)
     return meta["state"]
 
 

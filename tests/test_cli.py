@@ -86,3 +86,21 @@ def test_a_command_module_main_goes_through_the_one_cli_main(command, monkeypatc
     assert seen == [[command, "--x", "1"], [command, "--y"]]
     assert module.main is not cli.command_main(command)  # one entry per module, built by the one factory
     assert module.main.__doc__ == cli.command_main(command).__doc__
+
+
+def test_fit_options_reach_their_config_fields(tmp_path):
+    from videoaug.cli.fit import resolve_config
+
+    values = {"fold": 2, "num-frames": 8, "num-workers": 1, "steps": 3, "batch-size": 4, "lr": 0.001,
+              "device": "cpu", "seed": 5, "threads": 1, "sample-every": 9, "checkpoint-every": 11}
+    argv = ["fit", "--data", "moving-mnist", "--out", str(tmp_path / "r")]
+    for key, value in values.items():
+        argv += [f"--{key}", str(value)]
+    cfg = resolve_config(cli.build_parser("fit").parse_args(argv))
+    got = {"fold": cfg.data.fold, "num-frames": cfg.data.num_frames, "num-workers": cfg.data.num_workers,
+           **{k: getattr(cfg.train, k.replace("-", "_")) for k in values if k not in ("fold", "num-frames",
+                                                                                    "num-workers", "lr")},
+           "lr": cfg.train.lr_g}
+    assert got == values and cfg.train.lr_d == 0.001
+    unset = resolve_config(cli.build_parser("fit").parse_args(argv[:5]))
+    assert unset.train.steps != 3 and unset.train.lr_g != 0.001  # an option not given leaves the default

@@ -3,15 +3,7 @@ import torch
 from checks import check_kernel, check_rejects_bad_video, check_transform, make_video
 from torchvision import tv_tensors
 
-from videoaug.functional._temporal import (
-    frame_drop_indices,
-    reverse_indices,
-    speed_indices,
-    temporal_crop_indices,
-    temporal_gather,
-    uniform_subsample_indices,
-    uniform_temporal_subsample,
-)
+from videoaug.functional import _temporal as FT
 from videoaug.transforms._temporal import (
     RandomFrameDrop,
     RandomSpeed,
@@ -44,18 +36,18 @@ class TestTemporalGather:
     def test_kernel_contract(self, device):
         video = make_video(B=3, T=6, device=device)
         idx = torch.tensor([[5, 0, 0, 2], [1, 1, 1, 1], [0, 1, 2, 3]], device=device)
-        out = check_kernel(temporal_gather, video, {"indices": idx})
+        out = check_kernel(FT.temporal_gather, video, {"indices": idx})
         assert out.shape == (3, 4, 3, 16, 20)
 
     def test_exact_frames(self):
         video = indexed_batch(B=2, T=5)
         idx = torch.tensor([[4, 3, 0], [2, 2, 1]])
-        assert frame_ids(temporal_gather(video, idx)).tolist() == idx.tolist()
+        assert frame_ids(FT.temporal_gather(video, idx)).tolist() == idx.tolist()
 
     def test_uint8_input(self):
         video = indexed_batch(B=2, T=5, dtype=torch.uint8)
         idx = torch.tensor([[4, 3, 0], [2, 2, 1]])
-        out = temporal_gather(video, idx)
+        out = FT.temporal_gather(video, idx)
         assert out.dtype == torch.uint8 and frame_ids(out).tolist() == idx.tolist()
 
     @pytest.mark.parametrize("idx", [torch.tensor([[0, 6]]), torch.tensor([[-1, 0]]),
@@ -63,45 +55,45 @@ class TestTemporalGather:
                                      torch.zeros(1, 0, dtype=torch.long)])
     def test_bad_indices(self, idx):
         with pytest.raises((ValueError, TypeError), match="indices"):
-            temporal_gather(make_video(B=1, T=6), idx)
+            FT.temporal_gather(make_video(B=1, T=6), idx)
 
     def test_bad_video(self):
         with pytest.raises(ValueError, match="C in"):
-            temporal_gather(make_video(B=1, C=2), torch.zeros(1, 2, dtype=torch.long))
+            FT.temporal_gather(make_video(B=1, C=2), torch.zeros(1, 2, dtype=torch.long))
         with pytest.raises(ValueError, match="batch"):
-            temporal_gather(make_video(B=None), torch.zeros(1, 2, dtype=torch.long))
+            FT.temporal_gather(make_video(B=None), torch.zeros(1, 2, dtype=torch.long))
 
 
 def test_index_builders_exact():
-    assert temporal_crop_indices(torch.tensor([0, 3]), 3).tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert FT.temporal_crop_indices(torch.tensor([0, 3]), 3).tolist() == [[0, 1, 2], [3, 4, 5]]
     # pytorchvideo: linspace(0, T - 1, n) truncated
-    assert uniform_subsample_indices(10, 4).tolist() == [0, 3, 6, 9]
-    assert uniform_subsample_indices(8, 5).tolist() == [0, 1, 3, 5, 7]
-    assert uniform_subsample_indices(3, 5).tolist() == [0, 0, 1, 1, 2]
-    assert reverse_indices(torch.tensor([True, False]), 4).tolist() == [[3, 2, 1, 0], [0, 1, 2, 3]]
+    assert FT.uniform_subsample_indices(10, 4).tolist() == [0, 3, 6, 9]
+    assert FT.uniform_subsample_indices(8, 5).tolist() == [0, 1, 3, 5, 7]
+    assert FT.uniform_subsample_indices(3, 5).tolist() == [0, 0, 1, 1, 2]
+    assert FT.reverse_indices(torch.tensor([True, False]), 4).tolist() == [[3, 2, 1, 0], [0, 1, 2, 3]]
     keep = torch.tensor([[True, False, False, True, False], [False, True, True, False, True]])
-    assert frame_drop_indices(keep).tolist() == [[0, 0, 0, 3, 3], [0, 1, 2, 2, 4]]
+    assert FT.frame_drop_indices(keep).tolist() == [[0, 0, 0, 3, 3], [0, 1, 2, 2, 4]]
 
 
 def test_speed_indices_exact():
     one = torch.tensor([1.0])
-    assert speed_indices(one, torch.tensor([0]), 6, 6).tolist() == [[0, 1, 2, 3, 4, 5]]
-    assert speed_indices(torch.tensor([2.0]), torch.tensor([1]), 3, 8).tolist() == [[1, 3, 5]]
-    assert speed_indices(torch.tensor([0.5]), torch.tensor([0]), 6, 8).tolist() == [[0, 0, 1, 1, 2, 2]]
+    assert FT.speed_indices(one, torch.tensor([0]), 6, 6).tolist() == [[0, 1, 2, 3, 4, 5]]
+    assert FT.speed_indices(torch.tensor([2.0]), torch.tensor([1]), 3, 8).tolist() == [[1, 3, 5]]
+    assert FT.speed_indices(torch.tensor([0.5]), torch.tensor([0]), 6, 8).tolist() == [[0, 0, 1, 1, 2, 2]]
     # float32 0.7 is 0.69999998: 10 * 0.7 still floors to 7
-    assert speed_indices(torch.tensor([0.7]), torch.tensor([0]), 11, 20)[0, 10].item() == 7
+    assert FT.speed_indices(torch.tensor([0.7]), torch.tensor([0]), 11, 20)[0, 10].item() == 7
     # past the end: clamp holds the last frame, loop wraps around
-    assert speed_indices(torch.tensor([2.0]), torch.tensor([0]), 5, 6, "clamp").tolist() == [[0, 2, 4, 5, 5]]
-    assert speed_indices(torch.tensor([2.0]), torch.tensor([0]), 5, 6, "loop").tolist() == [[0, 2, 4, 0, 2]]
+    assert FT.speed_indices(torch.tensor([2.0]), torch.tensor([0]), 5, 6, "clamp").tolist() == [[0, 2, 4, 5, 5]]
+    assert FT.speed_indices(torch.tensor([2.0]), torch.tensor([0]), 5, 6, "loop").tolist() == [[0, 2, 4, 0, 2]]
     with pytest.raises(ValueError, match="rate"):
-        speed_indices(torch.tensor([0.0]), torch.tensor([0]), 4, 4)
+        FT.speed_indices(torch.tensor([0.0]), torch.tensor([0]), 4, 4)
     with pytest.raises(ValueError, match="overflow"):
-        speed_indices(one, torch.tensor([0]), 4, 4, "wrap")
+        FT.speed_indices(one, torch.tensor([0]), 4, 4, "wrap")
 
 
 def test_uniform_temporal_subsample_kernel(device):
     video = make_video(B=2, T=10, device=device)
-    out = check_kernel(uniform_temporal_subsample, video, {"num_samples": 4})
+    out = check_kernel(FT.uniform_temporal_subsample, video, {"num_samples": 4})
     torch.testing.assert_close(out, video[:, [0, 3, 6, 9]])
 
 

@@ -90,23 +90,14 @@ def resolve_config(args: argparse.Namespace) -> FitConfig:
             raise FileNotFoundError(f"--data: no such folder {d.path!r}")
     if args.ucf101_splits:
         d.ucf101_splits = str(Path(args.ucf101_splits).expanduser())
-    overrides = [
-        (args.fold, d, "fold"),
-        (args.num_frames, d, "num_frames"),
-        (args.num_workers, d, "num_workers"),
-        (args.steps, t, "steps"),
-        (args.batch_size, t, "batch_size"),
-        (args.lr, t, "lr_g"),
-        (args.lr, t, "lr_d"),
-        (args.device, t, "device"),
-        (args.seed, t, "seed"),
-        (args.threads, t, "threads"),
-        (args.sample_every, t, "sample_every"),
-        (args.checkpoint_every, t, "checkpoint_every"),
-    ]
-    for value, target, key in overrides:
-        if value is not None:
-            setattr(target, key, value)
+    # options named as their config field: data options into [data], training options into [train]
+    for target, keys in ((d, ("fold", "num_frames", "num_workers")),
+                         (t, ("steps", "batch_size", "device", "seed", "threads", "sample_every", "checkpoint_every"))):
+        for key in keys:
+            if getattr(args, key) is not None:
+                setattr(target, key, getattr(args, key))
+    if args.lr is not None:
+        t.lr_g = t.lr_d = args.lr
     if args.resolution:
         if len(args.resolution) > 2:
             raise ValueError(f"--resolution: expected H or H W, got {args.resolution}")

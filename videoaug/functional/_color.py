@@ -261,19 +261,12 @@ def color_jitter_params(
     contrast differs from 1 (the frame means are then not needed)."""
     b, t, c = batch.shape[:3]
     dev = batch.device
-    factors = [
-        per_clip(v, b, n, dev)
-        for v, n in (
-            (brightness, "brightness"),
-            (contrast, "contrast"),
-            (saturation, "saturation"),
-            (hue, "hue"),
-        )
-    ]
+    names = ("brightness", "contrast", "saturation", "hue")
+    factors = [per_clip(v, b, n, dev) for v, n in zip((brightness, contrast, saturation, hue), names, strict=True)]
     # one host-device sync for all checks (the kernel runs on the GPU in the training loop)
     flags = torch.stack([*(v < 0 for v in factors[:3]), factors[3].abs() > 0.5, factors[1] != 1]).any(1)
     *bad, needs_means = flags.tolist()  # only contrast looks at the frame means
-    for is_bad, v, n in zip(bad, factors, ("brightness", "contrast", "saturation", "hue"), strict=True):
+    for is_bad, v, n in zip(bad, factors, names, strict=True):
         if is_bad:
             rule = "shifts in [-0.5, 0.5]" if n == "hue" else "non-negative factors"
             raise ValueError(f"{n}: expected {rule}, got {v.tolist()}")
