@@ -131,3 +131,23 @@ def test_shipped_reference_classifier():
     clips = torch.stack([ds[i][0] for i in range(len(ds))])
     labels = torch.tensor([ds[i][1] for i in range(len(ds))])
     assert evaluate_accuracy(model, [(clips, labels)]) >= 0.9
+
+
+def test_script_args_come_from_argv_or_sys_argv_and_set_threads(monkeypatch):
+    import argparse
+    import sys
+
+    from videoaug._script import parse_script_args
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=0)
+    before = torch.get_num_threads()
+    try:
+        args, argv = parse_script_args(parser, ("--threads", "1"))
+        assert argv == ["--threads", "1"] and args.threads == 1 and torch.get_num_threads() == 1
+        torch.set_num_threads(before)
+        monkeypatch.setattr(sys, "argv", ["prog", "--threads", "0"])
+        args, argv = parse_script_args(parser, None)
+        assert argv == ["--threads", "0"] and torch.get_num_threads() == before  # 0 leaves torch's default
+    finally:
+        torch.set_num_threads(before)

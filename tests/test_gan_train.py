@@ -290,45 +290,14 @@ def test_cli_fit_then_sample(tmp_path, capsys):
     config = json.loads((run / "generator" / "config.json").read_text())
     assert "--steps 2" in config["command"]
     gif = tmp_path / "grid.gif"
-    assert (
-        sample_cli.main(
-            [
-                "--checkpoint",
-                str(run / "generator"),
-                "--input",
-                "moving-mnist",
-                "--out",
-                str(gif),
-                "--num-clips",
-                "2",
-                "--variants",
-                "2",
-                "--label",
-                "3",
-            ]
-        )
-        == 0
-    )
+    sample = ["--checkpoint", str(run / "generator"), "--input", "moving-mnist", "--out", str(gif)]
+    assert sample_cli.main([*sample, "--num-clips", "2", "--variants", "2", "--label", "3"]) == 0
     from PIL import Image
 
     with Image.open(gif) as im:
         assert im.n_frames == 4
         assert im.size == (3 * 18 + 2, 2 * 18 + 2)  # 3 columns (input + 2 variants), 2 rows, 2-px padding
-    assert (
-        sample_cli.main(
-            [
-                "--checkpoint",
-                str(run / "generator"),
-                "--input",
-                "moving-mnist",
-                "--out",
-                str(gif),
-                "--label",
-                "eleven",
-            ]
-        )
-        == 2
-    )
+    assert sample_cli.main([*sample, "--label", "eleven"]) == 2
 
 
 def _torchrun_cmd(out: Path, steps: int) -> list[str]:

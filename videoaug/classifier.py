@@ -17,7 +17,6 @@ import argparse
 import math
 import os
 import shlex
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ._script import parse_script_args
 from ._video import check_batch, to_float
 from .checkpoint import load_tensors, read_json, save_tensors, write_json
 
@@ -300,10 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args, argv = parse_script_args(build_parser(), argv)
     torch.manual_seed(args.seed)
     train_loader, test_loader = _moving_mnist_loaders(args)
     model = ReferenceClassifier(in_channels=1, num_classes=10, width=args.width, input_norm=args.input_norm)
@@ -315,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"test accuracy {acc:.4f} on {args.test_samples} held-out clips (split='test'); "
           f"trained {stats['steps']} steps in {stats['seconds']:.0f}s")
     extra = {
-        "command": "python -m videoaug.classifier " + " ".join(shlex.quote(a) for a in argv),
+        "command": "python -m videoaug.classifier " + shlex.join(argv),
         "data": {"name": "moving-mnist", "train_samples": args.train_samples, "train_split": "train",
                  "test_samples": args.test_samples, "test_split": "test", "frames": args.frames,
                  "size": args.size, "channels": 1, "num_digits": 1, "seed": args.seed},

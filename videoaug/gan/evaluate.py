@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ from pathlib import Path
 import torch
 
 from .. import metrics
+from .._script import parse_script_args
 from ..classifier import load_classifier
 
 __all__ = ["evaluate", "classical_pipeline", "format_markdown", "main"]
@@ -310,10 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args, argv = parse_script_args(build_parser(), argv)
     out = evaluate(
         args.checkpoint,
         args.classifier,
@@ -323,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         strength=args.strength,
         device=args.device,
     )
-    out["command"] = "python -m videoaug.gan.evaluate " + " ".join(shlex.quote(a) for a in argv)
+    out["command"] = "python -m videoaug.gan.evaluate " + shlex.join(argv)
     Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {args.out}")
     if args.markdown:
