@@ -1,3 +1,4 @@
+import argparse
 import dataclasses
 import json
 import math
@@ -23,11 +24,11 @@ TINY_SETS = [
     "data.num_samples=40",
     "data.num_frames=4",
     "data.resolution=[16, 16]",
-    "model.width=4",
-    "model.hidden=8",
-    "model.embed_dim=4",
-    "model.z_dim=4",
-    "model.frame_noise_dim=2",
+    "model.generator.width=4",
+    "model.generator.hidden=8",
+    "model.generator.embed_dim=4",
+    "model.generator.z_dim=4",
+    "model.generator.frame_noise_dim=2",
     "model.d_width=4",
     "model.d_clip_width=4",
     "model.d_frames=2",
@@ -42,11 +43,7 @@ def tiny_cfg(steps=4, **train) -> FitConfig:
     raw = {
         "data": {"num_samples": 40, "num_frames": 4, "resolution": [16, 16]},
         "model": {
-            "width": 4,
-            "hidden": 8,
-            "embed_dim": 4,
-            "z_dim": 4,
-            "frame_noise_dim": 2,
+            "generator": {"width": 4, "hidden": 8, "embed_dim": 4, "z_dim": 4, "frame_noise_dim": 2},
             "d_width": 4,
             "d_clip_width": 4,
             "d_frames": 2,
@@ -113,8 +110,8 @@ def test_resume_refuses_a_changed_model_and_a_missing_checkpoint(tmp_path):
         Trainer(tiny_cfg(), tmp_path / "none", resume=True, progress=False)
     Trainer(tiny_cfg(steps=1), tmp_path / "run", progress=False).run()
     cfg = tiny_cfg(steps=2)
-    cfg.model.hidden = 6
-    with pytest.raises(ValueError, match=r"\[model\] differs.*hidden"):
+    cfg.model.generator.hidden = 6
+    with pytest.raises(ValueError, match=r"\[model\] differs.*model\.generator\.hidden"):
         Trainer(cfg, tmp_path / "run", resume=True, progress=False)
 
 
@@ -384,15 +381,59 @@ def test_cli_resume_continues_the_run(tmp_path):
     assert load_generator(run / "generator")[1]["steps"] == 3
 
 
-def test_every_model_field_the_generator_knows_reaches_it():
-    # [model] in the TOML config and GeneratorConfig share field names; the trainer passes all shared ones on.
-    import dataclasses
+def _non_default(value):
+    """A valid value other than ``value`` for a generator setting."""
+    if isinstance(value, str):
+        return next(m for m in ("border", "reflection", "zeros") if m != value)
+    return value + 1 if isinstance(value, int) else value + 0.05
 
-    from videoaug.gan.config import ModelConfig
-    from videoaug.gan.networks import GeneratorConfig
 
-    shared = {f.name for f in dataclasses.fields(ModelConfig)} & {f.name for f in dataclasses.fields(GeneratorConfig)}
-    assert {"width", "hidden", "z_dim", "max_shift", "max_warp", "max_gain", "padding_mode"} <= shared
+def test_every_generator_setting_of_the_config_reaches_the_generator(tmp_path):
+    # every field of [model.generator], set to a non-default value in a TOML file, is what the trained generator
+    # is built with and what its checkpoint records: a field dropped on the way fails here
+    from videoaug.gan.networks import GeneratorSettings
+
+    base = tiny_cfg(steps=1).model.generator
+    wanted = {f.name: _non_default(getattr(base, f.name)) for f in dataclasses.fields(GeneratorSettings)}
+    toml = "\n".join(f"{k} = {json.dumps(v)}" for k, v in wanted.items())
+    path = tmp_path / "g.toml"
+    path.write_text(f"[model.generator]\n{toml}\n")
+    loaded = load_config(path)
+    cfg = tiny_cfg(steps=1)
+    cfg.model.generator = loaded.model.generator
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
+    built = dataclasses.asdict(trainer.G.config)
+    assert {k: built[k] for k in wanted} == wanted
+    z, e = trainer.G.sample_noise(2, 4)
+    assert z.shape == (2, wanted["z_dim"]) and e.shape == (2, 4, wanted["frame_noise_dim"])
+    default_g = Trainer(tiny_cfg(steps=1), tmp_path / "default", progress=False).G
+    assert sum(p.numel() for p in trainer.G.parameters()) > sum(p.numel() for p in default_g.parameters())
+    saved = load_generator(trainer.run())[0].config
+    assert {k: getattr(saved, k) for k in wanted} == wanted
+    # and through the command line
+    parser = argparse.ArgumentParser()
+    train_cli.add_arguments(parser)
+    cli = train_cli.resolve_config(parser.parse_args(
+        ["--data", "moving-mnist", "--out", str(tmp_path / "x"), "--set", "model.generator.max_warp=0.03"]))
+    assert cli.model.generator.max_warp == 0.03
+
+
+def test_old_flat_model_keys_still_work_with_a_warning(tmp_path):
+    path = tmp_path / "old.toml"
+    path.write_text("[model]\nwidth = 6\nd_width = 5\n")
+    with pytest.warns(FutureWarning, match=r"\[model\] width is now \[model.generator\] width"):
+        cfg = load_config(path)
+    assert cfg.model.generator.width == 6 and cfg.model.d_width == 5
+    with pytest.warns(FutureWarning, match="model.generator.hidden"):
+        cfg = config_from_dict({"model": {"hidden": 7}}, base=cfg, source="--set")
+    assert cfg.model.generator.hidden == 7 and cfg.model.generator.width == 6
+    path.write_text("[model]\nwidth = 6\n[model.generator]\nwidth = 8\n")
+    with pytest.raises(ValueError, match="width given both as"):
+        load_config(path)
+    with pytest.raises(TypeError, match=r"\[model\] generator must be a table \[model.generator\]"):
+        config_from_dict({"model": {"generator": 3}})
+    with pytest.raises(ValueError, match=r"unknown key 'wdith' in \[model.generator\]"):
+        config_from_dict({"model": {"generator": {"wdith": 3}}})
 
 
 def test_teach_objective_trains_the_student_and_resumes_exactly(tmp_path):
@@ -460,3 +501,13 @@ def test_per_class_trains_on_exactly_the_ablations_few_shot_clips(tmp_path):
         bad = tiny_cfg()
         bad.data = dataclasses.replace(bad.data, kind="folder", path="x", per_class=2)
         bad.validate()
+
+
+def test_resume_reads_a_checkpoint_config_of_the_old_flat_layout():
+    from videoaug.gan.train import _as_current_layout, _flat
+
+    new = tiny_cfg().to_dict()
+    old = json.loads(json.dumps(new))
+    old["model"] = {**old["model"].pop("generator"), **old["model"]}
+    assert _flat(_as_current_layout(old)) == _flat(new)
+    assert _flat({"model": {"generator": {"width": 4}, "d_width": 2}}) == {"model.generator.width": 4, "model.d_width": 2}

@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--set",
         action="append",
         default=[],
-        metavar="SECTION.KEY=VALUE",
+        metavar="TABLE.KEY=VALUE",
         help="override any config value, TOML syntax, e.g. --set loss.diversity=0.2",
     )
     parser.add_argument(
@@ -76,14 +76,15 @@ def resolve_config(args: argparse.Namespace) -> FitConfig:
     saved = Path(args.out) / "config.json"
     if args.resume and args.config is None and saved.is_file():
         import json
+        import warnings
 
-        cfg = config_from_dict(json.loads(saved.read_text()), source=f"config {saved}")
+        with warnings.catch_warnings():  # a run written before [model.generator]: converted without a fuss
+            warnings.simplefilter("ignore", FutureWarning)
+            cfg = config_from_dict(json.loads(saved.read_text()), source=f"config {saved}")
     else:
         cfg = load_config(args.config, kind=kind)
     d, t = cfg.data, cfg.train
-    if args.config is not None and d.kind != kind:
-        d.kind = kind
-    d.kind = kind
+    d.kind = kind  # --data decides the kind, whatever the config file says
     if kind != "moving-mnist":
         d.path = str(Path(args.data).expanduser())
         if not Path(d.path).is_dir():
@@ -144,14 +145,16 @@ def _apply_set(cfg: FitConfig, item: str) -> FitConfig:
     import tomllib
 
     key, sep, value = item.partition("=")
-    section, dot, name = key.strip().partition(".")
-    if not sep or not dot or not name:
-        raise ValueError(f"--set: expected SECTION.KEY=VALUE, got {item!r}")
+    parts = [p.strip() for p in key.split(".")]
+    if not sep or len(parts) < 2 or not all(parts):
+        raise ValueError(f"--set: expected TABLE.KEY=VALUE (e.g. model.generator.width=24), got {item!r}")
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()  # a bare string
-    return config_from_dict({section: {name: parsed}}, base=cfg, source="--set")
+    for part in reversed(parts[1:]):
+        parsed = {part: parsed}
+    return config_from_dict({parts[0]: parsed}, base=cfg, source="--set")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,7 +1,8 @@
 """Training configuration of ``videoaug fit``: dataclasses, TOML loading and validation.
 
-A config file has four tables, ``[data]``, ``[model]``, ``[loss]`` and ``[train]``, whose keys are the fields
-of :class:`DataConfig`, :class:`ModelConfig`, :class:`LossConfig` and :class:`TrainConfig`. Missing keys keep
+A config file has four tables, ``[data]``, ``[model]`` (with ``[model.generator]``), ``[loss]`` and ``[train]``,
+whose keys are the fields of :class:`DataConfig`, :class:`ModelConfig` (and
+:class:`~videoaug.gan.networks.GeneratorSettings`), :class:`LossConfig` and :class:`TrainConfig`. Missing keys keep
 their defaults; an unknown key or a value of the wrong type raises ``ValueError``/``TypeError`` naming the
 table, the key and what was expected, before anything is trained. Defaults for each kind of data ship in
 ``videoaug/gan/configs/`` (``moving_mnist.toml``, ``folder.toml``, ``ucf101.toml``).
@@ -9,14 +10,18 @@ table, the key and what was expected, before anything is trained. Defaults for e
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import tomllib
 import types
 import typing
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from videoaug.gan.networks import GeneratorSettings
 
 __all__ = [
     "DataConfig",
@@ -74,20 +79,18 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    """Network sizes and the bounds of the generator's fields (see
-    :class:`~videoaug.gan.networks.Generator`)."""
+    """The networks: the generator's settings (``[model.generator]``, a
+    :class:`~videoaug.gan.networks.GeneratorSettings`, completed with the data's channels, classes and
+    resolution when the generator is built) and the discriminators' sizes.
 
-    width: int = 16
-    hidden: int = 64
-    embed_dim: int = 16
-    z_dim: int = 32
-    frame_noise_dim: int = 8
-    max_shift: float = 0.3
-    max_affine: float = 0.2
-    max_warp: float = 0.08
-    max_gain: float = 0.25
-    max_bias: float = 0.1
-    padding_mode: str = "zeros"
+    Args:
+        generator: the generator's sizes and bounds.
+        d_width: the frame discriminator's first width.
+        d_clip_width: the clip discriminator's first width.
+        d_frames: frames per clip the frame discriminator sees.
+    """
+
+    generator: GeneratorSettings = field(default_factory=GeneratorSettings)
     d_width: int = 24
     d_clip_width: int = 16
     d_frames: int = 4
@@ -203,25 +206,19 @@ class FitConfig:
         _check(d.per_class == 0 or d.kind == "moving-mnist", "data.per_class", "0 unless data.kind is "
                "'moving-mnist'", d.per_class)
         _check(d.seed >= -1, "data.seed", "an int >= -1 (-1: train.seed)", d.seed)
-        for name in (
-            "width",
-            "hidden",
-            "embed_dim",
-            "z_dim",
-            "frame_noise_dim",
-            "d_width",
-            "d_clip_width",
-            "d_frames",
-        ):
-            _check(getattr(m, name) >= 1, f"model.{name}", "a positive int", getattr(m, name))
+        g = m.generator
+        for name in ("width", "hidden", "embed_dim", "z_dim", "frame_noise_dim"):
+            _check(getattr(g, name) >= 1, f"model.generator.{name}", "a positive int", getattr(g, name))
         for name in ("max_shift", "max_affine", "max_warp", "max_gain", "max_bias"):
-            _check(getattr(m, name) >= 0, f"model.{name}", "a number >= 0", getattr(m, name))
+            _check(getattr(g, name) >= 0, f"model.generator.{name}", "a number >= 0", getattr(g, name))
         _check(
-            m.padding_mode in ("zeros", "border", "reflection"),
-            "model.padding_mode",
+            g.padding_mode in ("zeros", "border", "reflection"),
+            "model.generator.padding_mode",
             "'zeros', 'border' or 'reflection'",
-            m.padding_mode,
+            g.padding_mode,
         )
+        for name in ("d_width", "d_clip_width", "d_frames"):
+            _check(getattr(m, name) >= 1, f"model.{name}", "a positive int", getattr(m, name))
         for f in dataclasses.fields(lo):
             _check(getattr(lo, f.name) >= 0, f"loss.{f.name}", "a value >= 0", getattr(lo, f.name))
         _check(lo.r1_every >= 1, "loss.r1_every", "an int >= 1", lo.r1_every)
@@ -290,27 +287,72 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
     raise TypeError(f"{where}: unsupported annotation {annotation}")  # pragma: no cover
 
 
+#: Keys that moved into a nested table: ``[model] width`` is now ``[model.generator] width``. The old spelling
+#: still works, with a FutureWarning naming the new one.
+_MOVED = {("model", f.name): "generator" for f in dataclasses.fields(GeneratorSettings)}
+
+
 def config_from_dict(raw: dict[str, Any], base: FitConfig | None = None, source: str = "config") -> FitConfig:
     """Build a :class:`FitConfig` from nested dicts (as read from TOML), on top of ``base`` (or defaults).
 
+    A field that is itself a dataclass (``model.generator``) is a nested table (``[model.generator]``).
+
     Raises:
-        ValueError: unknown table or key. TypeError: a value of the wrong type.
+        ValueError: unknown table or key, or a key given both at its old place and its new one.
+        TypeError: a value of the wrong type.
     """
-    cfg = FitConfig(**{k: dataclasses.replace(getattr(base, k)) for k in _SECTIONS}) if base else FitConfig()
+    cfg = copy.deepcopy(base) if base is not None else FitConfig()
     for section, values in raw.items():
         if section not in _SECTIONS:
             raise ValueError(f"{source}: unknown table [{section}] (known: {', '.join(_SECTIONS)})")
         if not isinstance(values, dict):
             raise TypeError(f"{source}: [{section}] must be a table, got {type(values).__name__}")
-        cls = _SECTIONS[section]
-        hints = typing.get_type_hints(cls)
-        known = [f.name for f in dataclasses.fields(cls)]
-        target = getattr(cfg, section)
-        for key, value in values.items():
-            if key not in known:
-                raise ValueError(f"{source}: unknown key '{key}' in [{section}] (known: {', '.join(known)})")
-            setattr(target, key, _coerce(value, hints[key], f"{source}: [{section}] {key}"))
+        values = _move_old_keys(section, values, source)
+        _set_table(getattr(cfg, section), values, section, source)
     return cfg
+
+
+def _move_old_keys(section: str, values: dict[str, Any], source: str) -> dict[str, Any]:
+    """``values`` with keys of their old place (``[model] width``) moved into their table (``generator``)."""
+    moved = {k: t for k, t in ((k, _MOVED.get((section, k))) for k in values) if t is not None}
+    if not moved:
+        return values
+    out = {k: v for k, v in values.items() if k not in moved}
+    for key, table in moved.items():
+        sub = out.setdefault(table, {})
+        if not isinstance(sub, dict):
+            raise TypeError(f"{source}: [{section}.{table}] must be a table, got {type(sub).__name__}")
+        if key in sub:
+            raise ValueError(
+                f"{source}: {key} given both as [{section}] {key} and [{section}.{table}] {key}; keep the second"
+            )
+        out[table] = {**sub, key: values[key]}
+        warnings.warn(
+            f"{source}: [{section}] {key} is now [{section}.{table}] {key} (--set {section}.{table}.{key}=...); "
+            "the old spelling will be removed",
+            FutureWarning,
+            stacklevel=4,
+        )
+    return out
+
+
+def _set_table(target: Any, values: dict[str, Any], where: str, source: str) -> None:
+    """Set the fields of the dataclass ``target`` from ``values``; nested dataclass fields take tables."""
+    hints = typing.get_type_hints(type(target))
+    known = [f.name for f in dataclasses.fields(target)]
+    for key, value in values.items():
+        if key not in known:
+            raise ValueError(f"{source}: unknown key '{key}' in [{where}] (known: {', '.join(known)})")
+        current = getattr(target, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise TypeError(
+                    f"{source}: [{where}] {key} must be a table [{where}.{key}], got {type(value).__name__} "
+                    f"{value!r}"
+                )
+            _set_table(current, value, f"{where}.{key}", source)
+        else:
+            setattr(target, key, _coerce(value, hints[key], f"{source}: [{where}] {key}"))
 
 
 def load_config(path: str | Path | None = None, kind: str = "moving-mnist") -> FitConfig:

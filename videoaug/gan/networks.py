@@ -28,6 +28,7 @@ from torch import nn
 from videoaug._video import check_batch, from_float, to_float
 
 __all__ = [
+    "GeneratorSettings",
     "GeneratorConfig",
     "Generator",
     "FrameDiscriminator",
@@ -38,13 +39,10 @@ __all__ = [
 
 
 @dataclass
-class GeneratorConfig:
-    """Constructor arguments of :class:`Generator` (stored in a checkpoint's ``config.json``).
+class GeneratorSettings:
+    """The generator's sizes and bounds: what a user chooses (``[model.generator]`` of a training config).
 
     Args:
-        channels: image channels C (1 or 3).
-        num_classes: number of classes; the embedding has one more row for "no label".
-        resolution: (H, W) the encoder works at; inputs of another size are resized for the encoder only.
         width: channels of the first encoder stage (the second and third have ``2 * width``).
         hidden: hidden units per direction of the bidirectional GRU.
         embed_dim: size of the class embedding.
@@ -58,9 +56,6 @@ class GeneratorConfig:
         padding_mode: ``grid_sample`` padding for pixels pulled from outside the frame.
     """
 
-    channels: int = 1
-    num_classes: int = 10
-    resolution: tuple[int, int] = (64, 64)
     width: int = 16
     hidden: int = 64
     embed_dim: int = 16
@@ -72,6 +67,30 @@ class GeneratorConfig:
     max_gain: float = 0.25
     max_bias: float = 0.1
     padding_mode: str = "zeros"
+
+
+@dataclass
+class GeneratorConfig(GeneratorSettings):
+    """Constructor arguments of :class:`Generator` (stored in a checkpoint's ``config.json``): the
+    :class:`GeneratorSettings` plus what the data decides.
+
+    Args:
+        channels: image channels C (1 or 3).
+        num_classes: number of classes; the embedding has one more row for "no label".
+        resolution: (H, W) the encoder works at; inputs of another size are resized for the encoder only.
+        **settings: the fields of :class:`GeneratorSettings`.
+    """
+
+    channels: int = 1
+    num_classes: int = 10
+    resolution: tuple[int, int] = (64, 64)
+
+    @classmethod
+    def from_settings(
+        cls, settings: GeneratorSettings, channels: int, num_classes: int, resolution: tuple[int, int]
+    ) -> GeneratorConfig:
+        """``settings`` completed with the data's channels, class count and resolution."""
+        return cls(channels=channels, num_classes=num_classes, resolution=tuple(resolution), **asdict(settings))
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import json
 import os
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ from videoaug.gan.checkpoint import (
     save_generator,
     save_training_checkpoint,
 )
-from videoaug.gan.config import FitConfig
+from videoaug.gan.config import FitConfig, config_from_dict
 from videoaug.gan.data import (
     PairDataset,
     PositionedSampler,
@@ -146,14 +146,7 @@ class Trainer:
         # networks
         torch.manual_seed(t.seed)
         m = cfg.model
-        # [model] holds every generator field by name (plus the discriminators' sizes): pass those through.
-        generator_fields = {f.name for f in dataclasses.fields(GeneratorConfig)}
-        self.gcfg = GeneratorConfig(
-            channels=cfg.data.channels,
-            num_classes=self.num_classes,
-            resolution=res,
-            **{k: v for k, v in dataclasses.asdict(m).items() if k in generator_fields},
-        )
+        self.gcfg = GeneratorConfig.from_settings(m.generator, cfg.data.channels, self.num_classes, res)
         self.G = Generator(self.gcfg).to(self.device)
         self.D_frame = FrameDiscriminator(cfg.data.channels, self.num_classes, m.d_width).to(self.device)
         self.D_clip = ClipDiscriminator(cfg.data.channels, self.num_classes, m.d_clip_width).to(self.device)
@@ -254,11 +247,11 @@ class Trainer:
         if ckpt is None:
             raise FileNotFoundError(f"--resume: no checkpoint in {self.out / 'checkpoints'}")
         tensors, meta = load_training_state(ckpt)
-        saved = meta["config"]
-        now = self.cfg.to_dict()
+        saved = _flat(_as_current_layout(meta["config"]))
+        now = _flat(self.cfg.to_dict())
         for section in ("data", "model"):
-            if saved[section] != now[section]:
-                diff = sorted(k for k in now[section] if saved[section].get(k) != now[section][k])
+            diff = sorted(k for k in now if k.startswith(section + ".") and saved.get(k) != now[k])
+            if diff:
                 raise ValueError(f"--resume: [{section}] differs from the checkpoint's ({', '.join(diff)})")
         if meta["batch_size"] != self.cfg.train.batch_size or meta["world_size"] != self.world:
             print(
@@ -483,6 +476,27 @@ class Trainer:
             if self._tb is not None:
                 self._tb.close()
             torch.set_num_threads(self._threads_before)
+
+
+def _as_current_layout(saved: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint's config dict in today's layout (older runs kept the generator's keys flat in [model])."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return config_from_dict(saved, source="checkpoint").to_dict()
+    except (ValueError, TypeError):
+        return saved
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"model": {"generator": {"width": 4}}}`` -> ``{"model.generator.width": 4}``."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def threading_is_main() -> bool:
