@@ -143,6 +143,9 @@ class TrainConfig:
         compile: ``torch.compile`` the networks.
         threads: torch CPU threads (0 keeps torch's default).
         tensorboard: also log to TensorBoard when it is installed.
+        max_loss: a discriminator, R1 or generator loss above this (in absolute value) means the run diverged:
+            it stops with an error, keeping its last good checkpoint (0: stop on NaN / inf only). Healthy
+            losses are orders of magnitude smaller; non-finite gradients, weights or Adam state always stop the run.
     """
 
     steps: int = 2000
@@ -162,6 +165,7 @@ class TrainConfig:
     compile: bool = False
     threads: int = 0
     tensorboard: bool = True
+    max_loss: float = 1e4
 
 
 @dataclass
@@ -234,6 +238,7 @@ class FitConfig:
             t.betas,
         )
         _check(0 <= t.ema_decay < 1, "train.ema_decay", "a number in [0, 1)", t.ema_decay)
+        _check(t.max_loss >= 0, "train.max_loss", "a number >= 0 (0: no bound)", t.max_loss)
         _check(0 <= t.label_dropout <= 1, "train.label_dropout", "a number in [0, 1]", t.label_dropout)
         for name in ("log_every", "keep_last"):
             _check(getattr(t, name) >= 1, f"train.{name}", "a positive int", getattr(t, name))

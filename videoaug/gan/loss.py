@@ -26,15 +26,12 @@ from torch import nn
 
 from videoaug.gan import losses as L
 from videoaug.gan.config import LossConfig
+from videoaug.gan.guard import DivergenceError, NonFiniteLossError, loss_problem
 from videoaug.gan.teach import TeachObjective
 
-__all__ = ["PHASES", "Batch", "NonFiniteLossError", "Phase", "RCGANLoss"]
+__all__ = ["PHASES", "Batch", "DivergenceError", "NonFiniteLossError", "Phase", "RCGANLoss"]
 
 PHASES = ("Dmain", "Dreg", "Gmain", "Tstudent")
-
-
-class NonFiniteLossError(RuntimeError):
-    """A loss became NaN or infinite; the run stops and its last good checkpoint is kept."""
 
 
 @dataclass
@@ -85,7 +82,9 @@ class RCGANLoss:
         teach: the TeachAugment objective, or ``None``.
         autocast: a factory of the mixed-precision context (``contextlib.nullcontext`` for none).
         world: the number of processes (R1 gradients are averaged by hand across them).
-        on_non_finite: builds the message of :class:`NonFiniteLossError` from ``(step, name, value)``.
+        max_loss: a phase loss whose absolute value exceeds this stops the run (:class:`DivergenceError`);
+            0 only refuses NaN and inf (:class:`NonFiniteLossError`).
+        describe: completes the error message from ``(step, problem)`` (the loop adds its last checkpoint).
     """
 
     def __init__(
@@ -102,13 +101,14 @@ class RCGANLoss:
         teach: TeachObjective | None = None,
         autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
         world: int = 1,
-        on_non_finite: Callable[[int, str, float], str] | None = None,
+        max_loss: float = 0.0,
+        describe: Callable[[int, str], str] | None = None,
     ) -> None:
         self.G, self.G_fwd = G, G_fwd
         self.D_frame, self.D_clip, self.Df_fwd, self.Dc_fwd = D_frame, D_clip, Df_fwd, Dc_fwd
         self.cfg, self.k, self.gen, self.teach = cfg, d_frames, gen, teach
         self.autocast, self.world = autocast, world
-        self.on_non_finite = on_non_finite
+        self.max_loss, self.describe = max_loss, describe
 
     # ------------------------------------------------------------------------------------------ helpers
     def d_parameters(self) -> list[nn.Parameter]:
@@ -127,11 +127,20 @@ class RCGANLoss:
         return z.to(device), e.to(device)
 
     def _check(self, step: int, name: str, value: torch.Tensor) -> None:
-        if not torch.isfinite(value).all():
-            v = float(value.detach())
-            msg = (self.on_non_finite(step, name, v) if self.on_non_finite is not None
-                   else f"non-finite loss at step {step}: {name} = {v}")
-            raise NonFiniteLossError(msg)
+        """Raise before ``backward()`` when the loss is NaN/inf or explodes (on every process alike)."""
+        problem = loss_problem(name, value, self.max_loss)
+        if self.world > 1:  # one process alone must not raise while the others wait in a collective
+            flag = torch.tensor([0.0 if problem is None else 1.0], device=value.device)
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            if flag.item() > 0 and problem is None:
+                head = f"training diverged at step {step}: {name} exploded or became non-finite on another process"
+                raise DivergenceError(self.describe(step, head) if self.describe is not None else head)
+        if problem is None:
+            return
+        finite = bool(torch.isfinite(value).all())
+        cls = DivergenceError if finite else NonFiniteLossError
+        head = f"{'training diverged' if finite else 'non-finite loss'} at step {step}: {problem}"
+        raise cls(self.describe(step, head) if self.describe is not None else head)
 
     def active(self, name: str, step: int) -> bool:
         """Whether phase ``name`` runs at ``step`` (lazy R1, teach only with a teach objective)."""

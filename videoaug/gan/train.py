@@ -55,7 +55,13 @@ from videoaug.gan.data import (
     build_dataset,
     check_dataset,
 )
-from videoaug.gan.loss import Batch, NonFiniteLossError, Phase, RCGANLoss
+from videoaug.gan.guard import (
+    DivergenceError,
+    NonFiniteLossError,
+    gradient_problem,
+    state_problem,
+)
+from videoaug.gan.loss import Batch, Phase, RCGANLoss
 from videoaug.gan.networks import (
     ClipDiscriminator,
     FrameDiscriminator,
@@ -64,7 +70,7 @@ from videoaug.gan.networks import (
 )
 from videoaug.gan.teach import TeachObjective
 
-__all__ = ["NonFiniteLossError", "Trainer", "fit"]
+__all__ = ["DivergenceError", "NonFiniteLossError", "Trainer", "fit"]
 
 
 
@@ -180,11 +186,12 @@ class Trainer:
             self.Dc_fwd = DDP(self.Dc_fwd, device_ids=ids)
         self.loss = RCGANLoss(
             self.G, self.G_fwd, self.D_frame, self.D_clip, self.Df_fwd, self.Dc_fwd, cfg.loss, m.d_frames,
-            self.gen, teach=self.teach, autocast=self._autocast, world=self.world,
-            on_non_finite=self._non_finite_message,
+            self.gen, teach=self.teach, autocast=self._autocast, world=self.world, max_loss=t.max_loss,
+            describe=self._stopped_message,
         )
         # the updates of a step, in order: D (main + lazy R1, one Adam step), G, then the teach student
         self.phases = [Phase(("Dmain", "Dreg"), self.opt_d), Phase(("Gmain",), self.opt_g), Phase(("Tstudent",))]
+        self._opt_names = {id(opt): name for name, opt in self._optimizers().items()}
         self._stop: str | None = None
         self._tb = None
 
@@ -326,18 +333,35 @@ class Trainer:
             for name in names:
                 logs.update(self.loss.accumulate(name, batch))
             if phase.opt is not None:
+                name = self._opt_names[id(phase.opt)]
+                self._check_update(name, phase.opt, batch.step, after=False)
                 phase.opt.step()
+                self._check_update(name, phase.opt, batch.step, after=True)
+        if self.teach is not None:
+            self._check_update("opt_teach", self.teach.opt, batch.step, after=True)
         self._update_ema()
         return logs
 
-    def _non_finite_message(self, step: int, name: str, value: float) -> str:
+    def _stopped_message(self, step: int, problem: str) -> str:
+        """``problem`` with what happens next: the last good checkpoint and what to change."""
         last = latest_checkpoint(self.out / "checkpoints")
         return (
-            f"non-finite loss at step {step}: {name} = {value}; training stopped "
-            "before the update. The last good checkpoint is "
-            f"{last or 'none (no checkpoint written yet)'}. Lower train.lr_g / train.lr_d, raise "
+            f"{problem}; training stopped without saving this step. The last good checkpoint is "
+            f"{last or 'none (no checkpoint written yet)'}. Lower train.lr_g / train.lr_d (--lr), raise "
             "loss.r1_gamma, or disable train.amp."
         )
+
+    def _check_update(self, opt_name: str, opt: torch.optim.Optimizer, step: int, after: bool) -> None:
+        """Stop on non-finite gradients (before ``opt.step()``) or weights / optimiser state (after it)."""
+        if after:
+            problem = state_problem(opt_name, opt)
+        else:
+            params = {f"{opt_name}[{i}]": p for i, p in enumerate(
+                p for group in opt.param_groups for p in group["params"])}
+            problem = gradient_problem(params)
+            problem = problem and f"{opt_name}: {problem}"
+        if problem is not None:
+            raise DivergenceError(self._stopped_message(step, f"training diverged at step {step}: {problem}"))
 
     @torch.no_grad()
     def _update_ema(self) -> None:
