@@ -174,3 +174,73 @@ def test_training_checkpoints_atomic_keep_last_and_state(saved, tmp_path):
     shutil.rmtree(root / "step_00000003")
     with pytest.raises(CheckpointError, match="missing training_state"):
         load_training_state(tmp_path / "run")
+
+
+# -- issue 12 item 11: values, dtypes and architecture are checked, not only names, shapes and sha256 --------
+def _tamper_weights(path, fn):
+    """Rewrite model.safetensors through ``fn(state_dict)`` and record its new sha256, so only the value and
+    dtype checks can catch the change."""
+    from safetensors.torch import load_file
+
+    sd = load_file(str(path / MODEL_FILE))
+    fn(sd)
+    save_file(sd, str(path / MODEL_FILE))
+    _edit_config(path, lambda c: c["sha256"].update({MODEL_FILE: sha256_file(path / MODEL_FILE)}))
+
+
+@pytest.mark.parametrize(
+    "tamper, match",
+    [
+        (lambda sd: sd["affine_head.bias"].__setitem__(0, float("nan")), r"non-finite.*affine_head\.bias"),
+        (lambda sd: sd["affine_head.bias"].__setitem__(0, float("inf")), r"non-finite.*affine_head\.bias"),
+        (lambda sd: sd.update({"affine_head.bias": sd["affine_head.bias"].double()}), r"torch\.float64"),
+        (lambda sd: sd.update({"affine_head.bias": sd["affine_head.bias"].to(torch.int32)}), r"torch\.int32"),
+        (lambda sd: sd.update({"affine_head.bias": sd["affine_head.bias"] > 0}), r"torch\.bool"),
+    ],
+)
+def test_tampered_values_and_dtypes_with_valid_sha256_are_refused(saved, tamper, match):
+    _, path = saved
+    _tamper_weights(path, tamper)
+    with pytest.raises(CheckpointError, match=match) as info:
+        load_generator(path)
+    assert str(path / MODEL_FILE) in str(info.value)
+
+
+def test_huge_finite_weights_load(saved):
+    # 1e30 is finite: it is loaded as is (the generator's own bounds keep its output in range)
+    _, path = saved
+    _tamper_weights(path, lambda sd: sd["affine_head.bias"].__setitem__(0, 1e30))
+    loaded, _ = load_generator(path)
+    assert loaded.state_dict()["affine_head.bias"][0] == 1e30
+
+
+def test_foreign_architecture_is_refused(saved):
+    _, path = saved
+    _edit_config(path, lambda c: c.update(architecture="stylegan2"))
+    with pytest.raises(CheckpointError, match=r"config\.json: architecture 'stylegan2'.*'rcgan-warp'"):
+        load_generator(path)
+
+
+# -- issue 12 item 12: every broken config.json is a CheckpointError naming the file --------------------------
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda c: c.update(class_names=5), "class_names: expected a list of strings, got 5"),
+        (lambda c: c.update(num_classes="3"), "num_classes: expected an integer"),
+        (lambda c: c["generator"].update(width=-4), "invalid generator arguments"),
+    ],
+)
+def test_malformed_config_fields_name_the_file(saved, edit, match):
+    _, path = saved
+    _edit_config(path, edit)
+    with pytest.raises(CheckpointError, match=match) as info:
+        load_generator(path)
+    assert str(path / CONFIG_FILE) in str(info.value)
+
+
+def test_config_of_random_bytes_names_the_file(saved):
+    _, path = saved
+    (path / CONFIG_FILE).write_bytes(bytes(range(128, 256)) * 4)
+    with pytest.raises(CheckpointError, match="not valid JSON.*UTF-8") as info:
+        load_generator(path)
+    assert str(path / CONFIG_FILE) in str(info.value)

@@ -32,6 +32,7 @@ __all__ = [
     "check_not_pickle",
     "save_tensors",
     "load_tensors",
+    "check_tensors",
     "write_json",
     "read_json",
     "module_tensors",
@@ -75,7 +76,9 @@ def read_json(path: str | os.PathLike) -> dict[str, Any]:
     """A JSON object from ``path``; :class:`CheckpointError` when it does not parse or is not an object."""
     path = Path(path)
     try:
-        obj = json.loads(path.read_text())
+        obj = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CheckpointError(f"{path}: not valid JSON (not UTF-8 text: {exc.reason} at byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise CheckpointError(f"{path}: not valid JSON ({exc})") from exc
     if not isinstance(obj, dict):
@@ -141,6 +144,36 @@ def load_tensors(path: str | os.PathLike, sha256: str | None = None, what: str =
         return load_file(str(path))
     except SafetensorError as exc:
         raise CheckpointError(f"{path}: cannot read safetensors ({exc})") from exc
+
+
+def check_tensors(path: str | os.PathLike, tensors: Mapping[str, torch.Tensor],
+                  expected: Mapping[str, torch.Tensor], what: str = "the model") -> None:
+    """Check that ``tensors`` read from ``path`` can be loaded into a model whose state dict is ``expected``.
+
+    Names, shapes and dtypes must equal ``expected``'s (a float64, integer or bool tensor where float32 is
+    expected is refused, not converted), and every floating tensor must be finite (NaN or inf weights make a
+    network return garbage silently, even when the file's sha256 is intact).
+
+    Raises:
+        CheckpointError: naming ``path`` and every offending tensor.
+    """
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{path}: tensors do not match {what}: missing {missing or 'none'}, unexpected {unexpected or 'none'}"
+        )
+    shapes = [f"{k} {tuple(tensors[k].shape)} (expected {tuple(v.shape)})"
+              for k, v in expected.items() if tensors[k].shape != v.shape]
+    if shapes:
+        raise CheckpointError(f"{path}: wrong shapes: {'; '.join(shapes)}")
+    dtypes = [f"{k} {tensors[k].dtype} (expected {v.dtype})"
+              for k, v in expected.items() if tensors[k].dtype != v.dtype]
+    if dtypes:
+        raise CheckpointError(f"{path}: wrong dtypes: {'; '.join(dtypes)}")
+    bad = [k for k, v in tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise CheckpointError(f"{path}: non-finite values (NaN or inf) in {', '.join(bad)}")
 
 
 # -- training state as named tensors + JSON --------------------------------------------------------------

@@ -26,7 +26,7 @@ from torch import nn
 
 from ._script import parse_script_args
 from ._video import check_batch, to_float
-from .checkpoint import load_tensors, read_json, save_tensors, write_json
+from .checkpoint import check_tensors, load_tensors, read_json, save_tensors, write_json
 
 __all__ = [
     "ReferenceClassifier",
@@ -142,7 +142,8 @@ def load_classifier(
     """Load a reference classifier saved by :func:`save_classifier`, in eval mode.
 
     Checks that ``config.json`` is a reference-classifier config of a known version, that the weights file's
-    sha256 matches it, and that the tensors' names and shapes match the architecture. Weights are read with
+    sha256 matches it, and that the tensors' names, shapes and dtypes match the architecture and are finite
+    (:func:`videoaug.checkpoint.check_tensors`). Weights are read with
     safetensors only (no pickle).
 
     Raises:
@@ -169,15 +170,7 @@ def load_classifier(
         raise ValueError(f"reference classifier: expected architecture with in_channels, num_classes, width, "
                          f"input_norm, got {arch!r}")
     model = ReferenceClassifier(**arch)
-    expected = model.state_dict()
-    if set(state) != set(expected):
-        raise ValueError(f"reference classifier: tensor names differ from the architecture: missing "
-                         f"{sorted(set(expected) - set(state))}, "
-                         f"unexpected {sorted(set(state) - set(expected))}")
-    for k, v in expected.items():
-        if state[k].shape != v.shape:
-            raise ValueError(f"reference classifier: {k} expected shape {tuple(v.shape)}, got "
-                             f"{tuple(state[k].shape)}")
+    check_tensors(w_path, state, model.state_dict(), what="the reference classifier")
     model.load_state_dict(state)
     return model.to(device).eval(), config
 

@@ -30,6 +30,7 @@ from videoaug.checkpoint import (
     PICKLE_SUFFIXES,
     CheckpointError,
     check_not_pickle,
+    check_tensors,
     load_tensors,
     read_json,
     save_tensors,
@@ -54,6 +55,7 @@ __all__ = [
 
 FORMAT = "videoaug-rcgan"
 FORMAT_VERSION = 1
+ARCHITECTURE = "rcgan-warp"
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 STATE_FILE = "training_state.safetensors"
@@ -111,7 +113,7 @@ def save_generator(
         "format_version": FORMAT_VERSION,
         "videoaug_version": _videoaug_version(),
         "torch_version": torch.__version__,
-        "architecture": "rcgan-warp",
+        "architecture": ARCHITECTURE,
         "generator": gcfg.to_dict(),
         "resolution": list(gcfg.resolution),
         "channels": gcfg.channels,
@@ -245,8 +247,17 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
             f"{cfile}: format version {version!r}; this videoaug ({_videoaug_version()}) reads version "
             f"{FORMAT_VERSION}" + (" - upgrade videoaug" if isinstance(version, int) and version > 1 else "")
         )
+    if config["architecture"] != ARCHITECTURE:
+        raise CheckpointError(
+            f"{cfile}: architecture {config['architecture']!r}; this videoaug loads {ARCHITECTURE!r} generators"
+        )
     if not isinstance(config["sha256"], dict) or MODEL_FILE not in config["sha256"]:
         raise CheckpointError(f"{cfile}: 'sha256' must map {MODEL_FILE} to its hex digest")
+    names, n = config["class_names"], config["num_classes"]
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise CheckpointError(f"{cfile}: num_classes: expected an integer >= 1, got {n!r}")
+    if not isinstance(names, list) or not all(isinstance(c, str) for c in names):
+        raise CheckpointError(f"{cfile}: class_names: expected a list of strings, got {names!r}")
     if len(config["class_names"]) != config["num_classes"]:
         raise CheckpointError(
             f"{cfile}: {len(config['class_names'])} class_names for num_classes={config['num_classes']}"
@@ -280,8 +291,10 @@ def load_generator(
     """Load and validate a generator checkpoint.
 
     Checks, in order: the directory and ``config.json`` exist and parse; format name and version; required
-    keys; the weights file is safetensors (a pickle is refused before anything reads it); its sha256 equals
-    the one in ``config.json``; its tensor names and shapes equal the generator's.
+    keys; the architecture is this package's (``"rcgan-warp"``); ``class_names`` is a list of strings, one
+    per class; the weights file is safetensors (a pickle is refused before anything reads it); its sha256
+    equals the one in ``config.json``; its tensor names, shapes and dtypes equal the generator's (nothing is
+    converted); every weight is finite (see :func:`videoaug.checkpoint.check_tensors`).
 
     Args:
         path: checkpoint directory, or its ``model.safetensors`` / ``config.json``.
@@ -305,23 +318,9 @@ def load_generator(
     gcfg = _generator_config(config, cfile)
     try:
         generator = Generator(gcfg)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RuntimeError) as exc:  # e.g. width=-4: torch's "negative dimension"
         raise CheckpointError(f"{cfile}: invalid generator arguments ({exc})") from exc
     tensors = load_tensors(weights)
-    expected = generator.state_dict()
-    missing = sorted(set(expected) - set(tensors))
-    unexpected = sorted(set(tensors) - set(expected))
-    if missing or unexpected:
-        raise CheckpointError(
-            f"{weights}: tensors do not match the generator: missing {missing or 'none'}, unexpected "
-            f"{unexpected or 'none'}"
-        )
-    wrong = [
-        f"{k} {tuple(tensors[k].shape)} (expected {tuple(v.shape)})"
-        for k, v in expected.items()
-        if tensors[k].shape != v.shape
-    ]
-    if wrong:
-        raise CheckpointError(f"{weights}: wrong shapes: {'; '.join(wrong)}")
+    check_tensors(weights, tensors, generator.state_dict(), what="the generator")
     generator.load_state_dict(tensors)
     return generator.to(device).eval(), config
