@@ -92,6 +92,44 @@ class TestUCF101:
             UCF101(videos, tmp_path, fold=1, train=True, progress=False)
         assert "trainlist01.txt:2" in str(info.value)
 
+    @pytest.mark.parametrize("label", ["\u00b9", "\u0663", "1\u00b2"])  # superscript one, Arabic-Indic three
+    def test_non_ascii_digit_label_names_file_and_line(self, ucf, tmp_path, label):
+        videos, splits = ucf
+        (tmp_path / "classInd.txt").write_text((splits / "classInd.txt").read_text())
+        good = split_lines(splits, "trainlist01.txt")[0]
+        (tmp_path / "trainlist01.txt").write_text(f"{good}\nApplyEyeMakeup/v_ApplyEyeMakeup_g02_c01.avi {label}\n",
+                                                  encoding="utf-8")
+        with pytest.raises(ValueError, match=r"trainlist01.txt:2: expected a label in 1..3"):
+            UCF101(videos, tmp_path, fold=1, train=True, progress=False)
+
+    def test_non_ascii_digit_class_index_names_file_and_line(self, ucf, tmp_path):
+        videos, splits = ucf
+        (tmp_path / "classInd.txt").write_text("1 ApplyEyeMakeup\n\u00b2 Basketball\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=r"classInd.txt:2: expected '<index> <class name>'"):
+            UCF101(videos, tmp_path, fold=1, train=True, progress=False)
+
+    @pytest.mark.parametrize("name", ["classInd.txt", "trainlist01.txt"])
+    def test_latin1_split_file_names_file_and_line(self, ucf, tmp_path, name):
+        videos, splits = ucf
+        for f in ("classInd.txt", "trainlist01.txt"):
+            (tmp_path / f).write_text((splits / f).read_text())
+        with open(tmp_path / name, "a", encoding="latin-1") as f:
+            f.write("4 Caf\u00e9\n" if name == "classInd.txt" else "Caf\u00e9/v_Caf\u00e9_g01_c01.avi 4\n")
+        n = len(split_lines(splits, name)) + 1
+        with pytest.raises(ValueError, match=rf"{name}:{n}: expected UTF-8 text, got byte 0xe9") as info:
+            UCF101(videos, tmp_path, fold=1, train=True, progress=False)
+        assert not isinstance(info.value, UnicodeDecodeError)
+
+    def test_duplicate_split_lines_warn_and_count_once(self, ucf, tmp_path):
+        videos, splits = ucf
+        (tmp_path / "classInd.txt").write_text((splits / "classInd.txt").read_text())
+        lines = split_lines(splits, "trainlist01.txt")
+        (tmp_path / "trainlist01.txt").write_text("\n".join([*lines, lines[0], lines[3], lines[0]]) + "\n")
+        with pytest.warns(UserWarning, match=r"trainlist01.txt: 3 duplicate line\(s\) ignored.*line 13 repeats line 1"):
+            ds = UCF101(videos, tmp_path, fold=1, train=True, progress=False)
+        assert len(ds) == len(lines) == 12
+        assert [os.path.relpath(p, videos) for p, _ in ds.samples] == [line.split()[0] for line in lines]
+
     def test_test_line_escaping_root(self, ucf, tmp_path):
         videos, splits = ucf
         (tmp_path / "classInd.txt").write_text((splits / "classInd.txt").read_text())
@@ -163,6 +201,35 @@ class TestIndexCache:
         videos, splits = make_ucf_tree(tmp_path, groups=3, clips=1, num_frames=10)
         UCF101(videos, splits, progress=True, num_workers=2)
         assert "indexing videos" in capsys.readouterr().err
+
+    @pytest.mark.parametrize(
+        "corrupt, probed",
+        [
+            (lambda data, rel: data.update(entries=[1, 2]), 6),  # entries not an object
+            (lambda data, rel: data["entries"].update({rel: 5}), 1),  # an entry not an object
+            (lambda data, rel: data["entries"][rel].update(info="abcde"), 1),  # info a string
+            (lambda data, rel: data["entries"][rel].update(info=[10, 25.0]), 1),  # info too short
+            (lambda data, rel: data["entries"][rel].update(info=["10", 25.0, 32, 32, "mpeg4"]), 1),
+            (lambda data, rel: data["entries"][rel].update(size="big"), 1),
+            (lambda data, rel: data["entries"][rel].pop("info"), 1),  # neither info nor error
+            (lambda data, rel: data["entries"][rel].update(error=5, backend="auto") or
+             data["entries"][rel].pop("info"), 1),
+        ],
+    )
+    def test_cache_of_the_wrong_shape_is_reprobed(self, tmp_path, corrupt, probed):
+        import json
+
+        videos, splits = make_ucf_tree(tmp_path, groups=3, clips=1, num_frames=10)
+        first = UCF101(videos, splits, progress=False)
+        cache = videos / VideoIndex.FILENAME
+        data = json.loads(cache.read_text())
+        rel = sorted(data["entries"])[0]
+        corrupt(data, rel)
+        cache.write_text(json.dumps(data))  # valid JSON, wrong shape
+        again = UCF101(videos, splits, progress=False)
+        assert again.index.probed == probed
+        assert again.index.entries == first.index.entries
+        assert UCF101(videos, splits, progress=False).index.probed == 0  # and the cache was rewritten whole
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@
 * :class:`VideoIndex` holds each file's :class:`~videoaug.io.VideoInfo` (frame count, fps, size), probed once
   in parallel threads (decord releases the GIL) with a progress bar, and cached as JSON beside the data (or in
   a cache directory when the data directory is read-only). An entry is re-probed when its file's size or
-  modification time changes (or, for a file found unreadable, when another backend asks), and only then.
+  modification time changes (or, for a file found unreadable, when another backend asks), and only then. A
+  cache file that does not validate (not JSON, another version, an entry of the wrong shape) is never an
+  error: what does not validate is re-probed and the file rewritten.
 * :class:`ClipDataset` turns ``(path, label)`` samples into ``(clip, label)`` with
   :func:`videoaug.io.read_clip` and applies the ``on_error`` policy: ``"raise"`` re-raises
   :class:`~videoaug.io.VideoReadError`; ``"skip"`` logs the file once (per process), counts the skip and
@@ -163,17 +165,27 @@ class VideoIndex:
         return results
 
     def _load(self) -> tuple[dict, str | None]:
-        """Merge the entries of every cache file found (each entry is checked against its file anyway)."""
+        """Merge the valid entries of every cache file found (each is checked against its file anyway); a file
+        or an entry that does not validate is ignored, so that its videos are re-probed."""
         merged, found = {}, None
         for path in reversed(self._candidates):
             try:
-                with open(path) as f:
-                    data = json.load(f)
-            except (OSError, ValueError):
+                with open(path, "rb") as f:
+                    data = json.loads(f.read().decode("utf-8"))
+            except (OSError, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
                 continue
-            if isinstance(data, dict) and data.get("version") == self.VERSION:
-                merged.update(data.get("entries", {}))
-                found = path
+            if not isinstance(data, dict) or data.get("version") != self.VERSION:
+                continue
+            entries = data.get("entries")
+            if not isinstance(entries, dict):
+                logger.warning("ignoring the video index cache %s: 'entries' is not an object", path)
+                continue
+            valid = {k: v for k, v in entries.items() if _valid_entry(v)}
+            if len(valid) < len(entries):
+                logger.warning("video index cache %s: %d malformed entries, re-probing them", path,
+                               len(entries) - len(valid))
+            merged.update(valid)
+            found = path
         return merged, found
 
     def _save(self, entries: dict) -> str | None:
@@ -199,6 +211,28 @@ class VideoIndex:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _valid_entry(entry: object) -> bool:
+    """Whether a cache entry has the shape :class:`VideoIndex` writes: ``{"size": int, "mtime_ns": int}`` plus
+    ``"info": [num_frames, fps, height, width, codec]`` or ``"error": str, "backend": str``."""
+    if not isinstance(entry, dict) or not _is_int(entry.get("size")) or not _is_int(entry.get("mtime_ns")):
+        return False
+    if "info" in entry:
+        info = entry["info"]
+        if not isinstance(info, list) or len(info) != 5:
+            return False
+        num_frames, fps, height, width, codec = info
+        return (
+            all(_is_int(v) and v >= 0 for v in (num_frames, height, width))
+            and isinstance(fps, (int, float)) and not isinstance(fps, bool)
+            and isinstance(codec, str)
+        )
+    return isinstance(entry.get("error"), str) and isinstance(entry.get("backend"), str)
 
 
 _SLOTS = 1024  # skip counters: slot 0 for the main process, worker w uses slot 1 + w (mod)

@@ -9,6 +9,8 @@ https://www.crcv.ucf.edu/data/UCF101.php.
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from collections.abc import Callable
 
 from videoaug.datasets._common import ClipDataset, resolve_inside
@@ -39,10 +41,13 @@ class UCF101(ClipDataset):
             (see :class:`~videoaug.datasets.VideoFolder`).
         backend: ``"auto"``, ``"decord"`` or ``"pyav"``, passed to :func:`videoaug.io.read_clip`.
 
+    A video listed twice in the split file is kept once, with a ``UserWarning`` naming the file and lines.
+
     Raises:
         FileNotFoundError: a split file is missing.
-        ValueError: a malformed line, an unknown class, a label that disagrees with its folder, or a path that
-            leaves ``root``; the message names the file and line.
+        ValueError: a split file that is not UTF-8 text, a malformed line (an index or label that is not
+            ASCII digits), an unknown class, a label that disagrees with its folder, or a path that leaves
+            ``root``; the message names the file and line.
 
     Example:
         >>> train = UCF101("UCF-101", "ucfTrainTestlist", fold=1, train=True, num_frames=16,
@@ -102,11 +107,28 @@ class UCF101(ClipDataset):
         )
 
 
+_NUMBER = re.compile(r"[0-9]+")  # str.isdigit() also accepts '¹' and '٣', which int() then refuses or reads
+
+
 def _lines(path: str) -> list[tuple[int, str]]:
+    """The non-blank lines of a split file with their 1-based numbers; ``ValueError`` naming the file and line
+    when it is not UTF-8 (the official files are ASCII)."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"expected the UCF-101 split file {path!r}; it does not exist")
-    with open(path, encoding="utf-8") as f:
-        return [(n, line.strip()) for n, line in enumerate(f, 1) if line.strip()]
+    with open(path, "rb") as f:
+        raw = f.read().split(b"\n")
+    lines = []
+    for n, data in enumerate(raw, 1):
+        try:
+            line = data.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"{path}:{n}: expected UTF-8 text, got byte 0x{data[exc.start]:02x} at column {exc.start + 1} "
+                "(re-save the file as UTF-8)"
+            ) from None
+        if line:
+            lines.append((n, line))
+    return lines
 
 
 def _read_class_index(path: str) -> list[str]:
@@ -114,7 +136,7 @@ def _read_class_index(path: str) -> list[str]:
     classes = []
     for n, line in _lines(path):
         parts = line.split()
-        if len(parts) != 2 or not parts[0].isdigit():
+        if len(parts) != 2 or not _NUMBER.fullmatch(parts[0]):
             raise ValueError(f"{path}:{n}: expected '<index> <class name>', got {line!r}")
         if int(parts[0]) != len(classes) + 1:
             raise ValueError(f"{path}:{n}: expected class index {len(classes) + 1}, got {parts[0]}")
@@ -128,6 +150,8 @@ def _read_split(path: str, root: str, classes: list[str], with_labels: bool) -> 
     by_name = {c: i for i, c in enumerate(classes)}
     by_lower = {c.lower(): i for i, c in enumerate(classes)}
     samples = []
+    first_line: dict[str, int] = {}  # path -> the line that listed it first
+    duplicates: list[str] = []
     for n, line in _lines(path):
         where = f"{os.path.basename(path)}:{n}"
         parts = line.split()
@@ -141,14 +165,25 @@ def _read_split(path: str, root: str, classes: list[str], with_labels: bool) -> 
         if label is None:
             raise ValueError(f"{where}: expected '<Class>/<file>' with a class of classInd.txt, got {rel!r}")
         if with_labels:
-            if not parts[1].isdigit() or not 1 <= int(parts[1]) <= len(classes):
+            if not _NUMBER.fullmatch(parts[1]) or not 1 <= int(parts[1]) <= len(classes):
                 raise ValueError(f"{where}: expected a label in 1..{len(classes)}, got {parts[1]!r}")
             if int(parts[1]) - 1 != label:
                 raise ValueError(
                     f"{where}: label {parts[1]} ({classes[int(parts[1]) - 1]}) disagrees with the folder "
                     f"{folder!r} (label {label + 1})"
                 )
+        if full in first_line:
+            duplicates.append(f"line {n} repeats line {first_line[full]} ({rel})")
+            continue
+        first_line[full] = n
         samples.append((full, label))
+    if duplicates:
+        shown = "; ".join(duplicates[:5]) + (f"; and {len(duplicates) - 5} more" if len(duplicates) > 5 else "")
+        warnings.warn(
+            f"{path}: {len(duplicates)} duplicate line(s) ignored, each video is used once: {shown}",
+            UserWarning,
+            stacklevel=3,
+        )
     if not samples:
         raise ValueError(f"{path}: expected one video per line, found none")
     return samples
