@@ -21,6 +21,7 @@ import contextlib
 import copy
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -43,7 +44,9 @@ from videoaug.checkpoint import (
     rng_tensors,
 )
 from videoaug.gan.checkpoint import (
+    CheckpointError,
     latest_checkpoint,
+    load_generator,
     load_training_state,
     save_generator,
     save_training_checkpoint,
@@ -67,6 +70,11 @@ from videoaug.gan.networks import (
     FrameDiscriminator,
     Generator,
     GeneratorConfig,
+)
+from videoaug.gan.rundir import (
+    newest_intact_checkpoint,
+    remove_stale_tmp,
+    repair_metrics,
 )
 from videoaug.gan.teach import TeachObjective
 
@@ -249,11 +257,31 @@ class Trainer:
             keep_last=self.cfg.train.keep_last,
         )
 
+    @staticmethod
+    def _read_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """A checkpoint's training state, after checking its generator files too (sha256 and shapes)."""
+        tensors, meta = load_training_state(path)
+        load_generator(path)
+        for key in ("step", "config", "batch_size", "world_size"):
+            if key not in meta:
+                raise CheckpointError(f"{path / 'training_state.json'}: no {key!r}")
+        return tensors, meta
+
     def _resume(self) -> None:
-        ckpt = latest_checkpoint(self.out / "checkpoints")
-        if ckpt is None:
-            raise FileNotFoundError(f"--resume: no checkpoint in {self.out / 'checkpoints'}")
-        tensors, meta = load_training_state(ckpt)
+        root = self.out / "checkpoints"
+        found = newest_intact_checkpoint(root, self._read_checkpoint)
+        if found is None:
+            raise FileNotFoundError(f"--resume: no checkpoint in {root}")
+        ckpt, (tensors, meta), damaged = found
+        for path, why in damaged:
+            if self.is_main:  # set aside, so that it is neither resumed from nor named as the last good one
+                aside = path.with_name(f".damaged_{path.name}")
+                shutil.rmtree(aside, ignore_errors=True)
+                path.rename(aside)
+                print(f"videoaug fit: warning: --resume: {path.name} is damaged ({why}); moved to {aside.name}",
+                      file=sys.stderr)
+        if damaged and self.is_main:
+            print(f"videoaug fit: resuming from {ckpt.name}, the newest intact checkpoint", file=sys.stderr)
         saved = _flat(_as_current_layout(meta["config"]))
         now = _flat(self.cfg.to_dict())
         for section in ("data", "model"):
@@ -405,6 +433,15 @@ class Trainer:
 
     def _setup_outputs(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
+        for name in remove_stale_tmp(self.out / "checkpoints"):
+            print(f"videoaug fit: removed {name}, left by a run killed while checkpointing", file=sys.stderr)
+        fixed = repair_metrics(self.out / "metrics.jsonl", self.step if self.resumed_from is not None else None)
+        if fixed["partial"] or fixed["dropped"]:
+            print(
+                f"videoaug fit: metrics.jsonl: removed {'a half-written last line and ' if fixed['partial'] else ''}"
+                f"{fixed['dropped']} records after step {self.step}",
+                file=sys.stderr,
+            )
         (self.out / "config.json").write_text(self.cfg.to_json() + "\n")
         if self.cfg.train.tensorboard:
             try:
