@@ -135,20 +135,44 @@ class _SignalAt(torch.utils.data.Dataset):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_saves_a_checkpoint_before_exit(tmp_path, sig):
     from videoaug.gan.data import build_dataset
+    from videoaug.gan.train import TrainingInterrupted
 
-    cfg = tiny_cfg(steps=50)
+    cfg = tiny_cfg(steps=50, sample_every=1)
     base = build_dataset(cfg)
     trainer = Trainer(cfg, tmp_path / "run", progress=False, dataset=_SignalAt(base, 0, sig))
-    if sig == signal.SIGINT:
-        with pytest.raises(KeyboardInterrupt):
-            trainer.run()
-    else:
+    with pytest.raises(TrainingInterrupted) as info:
         trainer.run()
+    assert isinstance(info.value, KeyboardInterrupt) and info.value.exit_code == 128 + sig
     ckpt = latest_checkpoint(tmp_path / "run" / "checkpoints")
-    assert ckpt is not None
+    assert ckpt is not None and info.value.checkpoint == ckpt
     step = int(ckpt.name.split("_")[1])
     assert 1 <= step < 50 and step == trainer.step
+    assert not (tmp_path / "run" / "generator").exists()  # an interrupted run is not presented as finished
     assert signal.getsignal(signal.SIGTERM) is not trainer._on_signal  # handlers restored
+
+
+def test_sigterm_exits_143_with_a_checkpoint_and_no_final_generator(tmp_path):
+    import time
+
+    run = tmp_path / "run"
+    sets = [x for s in TINY_SETS for x in ("--set", s)]
+    cmd = [sys.executable, "-m", "videoaug", "fit", "--data", "moving-mnist", "--out", str(run), "--no-progress",
+           "--sample-every", "0", "--steps", "100000", *sets]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 240
+        while not (run / "metrics.jsonl").is_file() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=240)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, err[-3000:]
+    assert "stopped by SIGTERM at step" in err and "Continue with --resume" in err and "Traceback" not in err
+    assert latest_checkpoint(run / "checkpoints") is not None and not (run / "generator").exists()
 
 
 def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):

@@ -167,10 +167,15 @@ def run(args: argparse.Namespace) -> int:
         targets, classes = check_dataset(dataset, args.data)
         print(f"data: {len(dataset)} clips, {len(classes) or 'no'} classes", file=sys.stderr)
         return 0
-    from videoaug.gan.train import fit
+    from videoaug.gan.train import TrainingInterrupted, fit
 
     command = command_line(args)
-    out = fit(cfg, args.out, resume=args.resume, command=command, progress=not args.no_progress)
+    try:
+        out = fit(cfg, args.out, resume=args.resume, command=command, progress=not args.no_progress)
+    except TrainingInterrupted as stop:  # a scheduler must see that the run did not finish: 143 for SIGTERM
+        if int(os.environ.get("RANK", "0")) == 0:
+            print(f"videoaug fit: {stop}", file=sys.stderr)
+        return stop.exit_code
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"generator written to {out}")
     return 0

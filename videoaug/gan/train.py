@@ -78,8 +78,26 @@ from videoaug.gan.rundir import (
 )
 from videoaug.gan.teach import TeachObjective
 
-__all__ = ["DivergenceError", "NonFiniteLossError", "Trainer", "fit"]
+__all__ = ["DivergenceError", "NonFiniteLossError", "Trainer", "TrainingInterrupted", "fit"]
 
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """SIGTERM or SIGINT stopped the run after a checkpoint; ``exit_code`` is ``128 + signum`` (143, 130).
+
+    Attributes:
+        signum: the signal. step, steps: where the run stopped, of how many. checkpoint: the checkpoint written
+            (``None`` on processes other than rank 0).
+    """
+
+    def __init__(self, signum: int, step: int, steps: int, checkpoint: Path | None) -> None:
+        self.signum, self.step, self.steps, self.checkpoint = signum, step, steps, checkpoint
+        self.exit_code = 128 + signum
+        where = f"; checkpoint {checkpoint}" if checkpoint is not None else ""
+        super().__init__(
+            f"stopped by {signal.Signals(signum).name} at step {step} of {steps}{where}; no final generator was "
+            "written. Continue with --resume."
+        )
 
 
 def _resolve_device(name: str, local_rank: int) -> torch.device:
@@ -459,19 +477,21 @@ class Trainer:
         if self.is_main:
             print(f"\nvideoaug fit: {self._stop}: saving a checkpoint after this step...", file=sys.stderr)
 
-    def _should_stop(self) -> bool:
-        flag = self._stop is not None
+    def _should_stop(self) -> int:
+        """The number of the signal that asks every process to stop (0: none); agreed across processes."""
+        signum = int(signal.Signals[self._stop]) if self._stop is not None else 0
         if self.distributed:
-            t = torch.tensor([1.0 if flag else 0.0], device=self.device)
-            dist.all_reduce(t)
-            flag = bool(t.item() > 0)
-        return flag
+            t = torch.tensor([float(signum)], device=self.device)
+            dist.all_reduce(t, op=dist.ReduceOp.MAX)
+            signum = int(t.item())
+        return signum
 
     def run(self) -> Path:
         """Train up to ``train.steps``; return the directory of the final generator (``out_dir/generator``).
 
-        On SIGTERM or Ctrl-C, a checkpoint is written at the end of the current step and the run stops
-        (SIGINT then raises ``KeyboardInterrupt``). A non-finite loss raises :class:`NonFiniteLossError`.
+        On SIGTERM or Ctrl-C, a checkpoint is written at the end of the current step and
+        :class:`TrainingInterrupted` (a ``KeyboardInterrupt``) is raised; no ``generator/`` is written, since
+        the run did not finish. A diverging run raises :class:`DivergenceError`.
         """
         t = self.cfg.train
         if self.is_main:
@@ -515,19 +535,22 @@ class Trainer:
                     if t.checkpoint_every and self.step % t.checkpoint_every == 0:
                         self.save()
                         last_saved = self.step
-                if self._should_stop():
+                stop = self._should_stop()
+                if stop:
                     break
+            else:
+                stop = 0
+            checkpoint = None
             if self.is_main:
-                if last_saved != self.step:
-                    self.save()
-                if t.sample_every:
-                    self.write_samples()
-                info = self._info()
-                save_generator(self.out / "generator", self.G_ema, info)
+                checkpoint = self.save() if last_saved != self.step else latest_checkpoint(self.out / "checkpoints")
+                if not stop:
+                    if t.sample_every:
+                        self.write_samples()
+                    save_generator(self.out / "generator", self.G_ema, self._info())
             if self.distributed:
                 dist.barrier()
-            if self._stop == "SIGINT":
-                raise KeyboardInterrupt
+            if stop:
+                raise TrainingInterrupted(stop, self.step, t.steps, checkpoint)
             return self.out / "generator"
         finally:
             if bar is not None:
