@@ -401,26 +401,15 @@ def test_generator_makes_draws_reproducible():
 # benchmark suite (not timed: checks the records only)
 # ----------------------------------------------------------------------------------------------------
 def test_bench_suite_quick(tmp_path, capsys):
+    from videoaug.cli import main
     from videoaug.cli._bench import transforms as suite
-    from videoaug.cli.bench import format_table
 
     path = tmp_path / "bench.json"
-    try:
-        from videoaug.cli import main
-    except ImportError:  # another command's module may not exist yet
-        main = None
-    if main is not None:
-        assert main(["bench", "--quick", "--repeats", "1", "--batch", "2", "--json", str(path)]) == 0
-        data = json.loads(path.read_text())
-        records = [r for r in data["records"]
-                   if r["pipeline"].startswith("standard pipeline") and "+ mix" not in r["pipeline"]]
-        assert data["environment"]["threads"] >= 1
-    else:  # pragma: no cover
-        import argparse
-
-        args = argparse.Namespace(quick=True, repeats=1, batch=2, device="cpu")
-        records = [r.__dict__ for r in suite.run(args, torch.device("cpu"))]
-        print(format_table(suite.run(args, torch.device("cpu"))))
+    assert main(["bench", "--quick", "--repeats", "1", "--batch", "2", "--json", str(path)]) == 0
+    data = json.loads(path.read_text())
+    records = [r for r in data["records"]
+               if r["pipeline"].startswith("standard pipeline") and "+ mix" not in r["pipeline"]]
+    assert data["environment"]["threads"] >= 1
     impls = {(r["pipeline"].endswith("one clip"), r["impl"]) for r in records}
     assert impls == {(False, suite.TORCHVISION), (False, suite.KORNIA), (False, suite.VIDEOAUG),
                      (False, suite.VIDEOAUG_FUSED), (False, suite.FLOOR), (True, suite.TORCHVISION_ONE),
@@ -430,7 +419,7 @@ def test_bench_suite_quick(tmp_path, capsys):
         assert r["batch"] == (1 if r["pipeline"].endswith("one clip") else 2)
     out = capsys.readouterr().out
     assert "videoaug (batch)" in out and "videoaug fuse() (batch)" in out
-    if main is not None:  # the per-stage breakdown: one row per transform of the unfused pipeline, and the floor
-        stages = [r["impl"] for r in data["records"] if r["pipeline"].startswith("stages of the standard")]
-        assert stages == ["RandomResizedCrop", "RandomHorizontalFlip", "ColorJitter", "ToDtype", "Normalize",
-                          suite.FLOOR]
+    # the per-stage breakdown: one row per transform of the unfused pipeline, and the floor
+    stages = [r["impl"] for r in data["records"] if r["pipeline"].startswith("stages of the standard")]
+    assert stages == ["RandomResizedCrop", "RandomHorizontalFlip", "ColorJitter", "ToDtype", "Normalize",
+                      suite.FLOOR]

@@ -142,6 +142,16 @@ def test_uniform_temporal_subsample_frames():
     assert frame_ids(UniformTemporalSubsample(4)(indexed_batch(B=2, T=10))).tolist() == [[0, 3, 6, 9]] * 2
 
 
+def test_uniform_temporal_subsample_transform_is_its_kernel(monkeypatch):
+    from videoaug.transforms import _temporal
+
+    calls = []
+    kernel = FT.uniform_temporal_subsample
+    monkeypatch.setattr(_temporal, "uniform_temporal_subsample", lambda v, n: calls.append(n) or kernel(v, n))
+    video = indexed_batch(B=3, T=7)
+    assert torch.equal(UniformTemporalSubsample(5)(video), kernel(video, 5)) and calls == [5]
+
+
 def test_random_speed_rate_one_is_identity():
     video = indexed_batch(B=4, T=8)
     torch.testing.assert_close(RandomSpeed(1.0)(video), video, rtol=0, atol=0)

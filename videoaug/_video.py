@@ -16,7 +16,6 @@ __all__ = [
     "check_video",
     "check_batch",
     "as_batch",
-    "is_float",
     "max_value",
     "to_float",
     "from_float",
@@ -80,10 +79,6 @@ def as_batch(video: torch.Tensor, name: str = "video") -> tuple[torch.Tensor, Ca
         return out
 
     return batch, restore
-
-
-def is_float(video: torch.Tensor) -> bool:
-    return video.is_floating_point()
 
 
 def max_value(dtype: torch.dtype) -> float:

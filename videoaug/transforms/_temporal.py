@@ -40,6 +40,7 @@ from ..functional._temporal import (
     temporal_crop_indices,
     temporal_gather,
     uniform_subsample_indices,
+    uniform_temporal_subsample,
 )
 from ._base import RandomVideoTransform, VideoShape, VideoTransform
 
@@ -138,11 +139,12 @@ class UniformTemporalSubsample(_FrameTargets, VideoTransform):
         self.num_samples = _positive_int(num_samples, "num_samples")
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
+        # the kernel's own indices, kept for masks and box tracks (the same for every clip: no randomness)
         idx = uniform_subsample_indices(shape.frames, self.num_samples)
         return {"indices": idx.unsqueeze(0).expand(shape.batch, -1)}
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
-        return temporal_gather(video, params["indices"])
+        return uniform_temporal_subsample(video, params["indices"].shape[1])
 
 
 class RandomSpeed(_GatherTransform):
