@@ -344,6 +344,54 @@ class TestVideoFolder:
             VideoFolder(tmp_path / "missing")
 
 
+class TestVideoFolderLinks:
+    """Symbolic links: each file once by real path, labelled by the class folder it lies in, loops cut."""
+
+    @staticmethod
+    def tree(tmp_path):
+        root = tmp_path / "root"
+        for rel in ("a/1.mp4", "a/2.mp4", "b/3.mp4", "b/sub/4.mp4"):
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(b"")  # index=False: never read
+        return root
+
+    @staticmethod
+    def listed(root):
+        ds = VideoFolder(root, index=False, progress=False)
+        return sorted((os.path.relpath(p, root), label) for p, label in ds.samples), ds
+
+    def test_loop_to_the_root_lists_each_file_once_with_its_own_label(self, tmp_path):
+        root = self.tree(tmp_path)
+        os.symlink("..", root / "a" / "up")  # a/up/a/up/... and a/up/b/... : a loop through every class
+        samples, ds = self.listed(root)
+        assert samples == [("a/1.mp4", 0), ("a/2.mp4", 0), ("b/3.mp4", 1), ("b/sub/4.mp4", 1)]
+        assert len(ds) == 4 and ds.targets == [0, 0, 1, 1]
+
+    def test_loops_inside_a_class_and_links_between_classes(self, tmp_path):
+        root = self.tree(tmp_path)
+        os.symlink(".", root / "b" / "sub" / "self")  # a folder linking to itself
+        os.symlink("../..", root / "b" / "sub" / "grand")  # to root, from two levels down
+        os.symlink("../b/sub", root / "a" / "b_sub")  # into another class: b's videos stay b's
+        os.symlink("../b/3.mp4", root / "a" / "3_again.mp4")  # a second name for a file of b
+        samples, _ = self.listed(root)
+        labels = {}
+        for rel, label in samples:
+            labels.setdefault(os.path.realpath(root / rel), []).append(label)
+        assert len(samples) == 4 and all(len(v) == 1 for v in labels.values())  # each real file once
+        assert labels[os.path.realpath(root / "b/3.mp4")] == [1]
+        assert labels[os.path.realpath(root / "b/sub/4.mp4")] == [1]
+
+    def test_links_outside_root_are_followed(self, tmp_path):
+        root = self.tree(tmp_path)
+        extra = tmp_path / "elsewhere"
+        extra.mkdir()
+        (extra / "5.mp4").write_bytes(b"")
+        os.symlink(extra, root / "a" / "more")
+        os.symlink(extra, root / "a" / "more_again")  # the same folder twice: once
+        samples, _ = self.listed(root)
+        assert ("a/more/5.mp4", 0) in samples and len(samples) == 5
+
+
 def test_dataset_pickles(folder):
     import pickle
 

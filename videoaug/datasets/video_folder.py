@@ -5,9 +5,58 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
-from videoaug.datasets._common import VIDEO_EXTENSIONS, ClipDataset
+from videoaug.datasets._common import VIDEO_EXTENSIONS, ClipDataset, logger
 
-__all__ = ["VideoFolder"]
+__all__ = ["VideoFolder", "find_videos"]
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def find_videos(root: str, classes: Sequence[str], extensions: Sequence[str]) -> list[tuple[str, int]]:
+    """``(absolute path, label)`` of the video files under ``root/<classes[label]>``, following symbolic links.
+
+    Folders are walked in sorted order, hidden names skipped. Each file appears once, by its real path
+    (``os.path.realpath``); its label is the class whose folder holds its real path, or the class it was
+    found through when its real path is in no class folder. A folder is walked once, by real path: a link to
+    ``root``, to a folder already walked (an ancestor: a loop) or into another class folder (walked as that
+    class) is skipped, with a debug log line. Items are in class order, then in walk order.
+    """
+    exts = tuple(e.lower() for e in extensions)
+    class_dirs = [os.path.realpath(os.path.join(root, c)) for c in classes]
+    seen_dirs = {os.path.realpath(root)}
+    seen_files: set[str] = set()
+    found: list[tuple[str, int]] = []
+    for label, cls in enumerate(classes):
+        for dirpath, dirnames, filenames in os.walk(os.path.join(root, cls), followlinks=True):
+            real_dir = os.path.realpath(dirpath)
+            if real_dir in seen_dirs:  # the class folder itself links to one already walked
+                dirnames[:] = []
+                continue
+            seen_dirs.add(real_dir)
+            keep = []
+            for d in sorted(d for d in dirnames if not d.startswith(".")):
+                real = os.path.realpath(os.path.join(dirpath, d))
+                other = next((c for i, c in enumerate(class_dirs) if i != label and _inside(real, c)), None)
+                if real in seen_dirs or other is not None:
+                    logger.debug("VideoFolder: not following %s -> %s (%s)", os.path.join(dirpath, d), real,
+                                 "walked already: a loop" if real in seen_dirs else "another class folder")
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+            for f in sorted(filenames):
+                if f.startswith(".") or not f.lower().endswith(exts):
+                    continue
+                path = os.path.join(dirpath, f)
+                real = os.path.realpath(path)
+                if real in seen_files:
+                    continue
+                seen_files.add(real)
+                owner = next((i for i, c in enumerate(class_dirs) if _inside(real, c)), label)
+                found.append((os.path.abspath(path), owner))
+    found.sort(key=lambda item: item[1])  # stable: walk order within a class
+    return found
 
 
 class VideoFolder(ClipDataset):
@@ -16,6 +65,11 @@ class VideoFolder(ClipDataset):
     Each item is ``(clip, label)``: ``clip`` comes from :func:`videoaug.io.read_clip` with the sampling
     arguments given here (a uint8 tensor ``(T, C, H, W)``, or ``(K, T, C, H, W)`` with ``num_clips=K``), then
     goes through ``transform``; ``label`` goes through ``target_transform``.
+
+    Symbolic links are followed, to files and to folders (also outside ``root``), with three rules (see
+    :func:`find_videos`): each file is listed once, by its real path; its label is the class folder its real
+    path lies in (the folder it was found through when it lies in none, e.g. outside ``root``); a link back to
+    a folder already walked (``a/up -> ..``, a loop) or into another class folder is not followed again.
 
     Args:
         root: the folder holding one sub-folder per class (hidden folders are ignored).
@@ -67,15 +121,7 @@ class VideoFolder(ClipDataset):
             raise FileNotFoundError(f"root: expected a folder with one sub-folder per class, got {root!r}")
         exts = tuple(e.lower() for e in extensions)
         classes = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
-        samples = []
-        for label, cls in enumerate(classes):
-            for dirpath, dirnames, filenames in os.walk(os.path.join(root, cls), followlinks=True):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                samples.extend(
-                    (os.path.abspath(os.path.join(dirpath, f)), label)
-                    for f in sorted(filenames)
-                    if f.lower().endswith(exts) and not f.startswith(".")
-                )
+        samples = find_videos(root, classes, exts)
         if not samples:
             raise FileNotFoundError(
                 f"root: expected class folders holding videos ({', '.join(exts)}) in {root!r}, found "
