@@ -223,7 +223,7 @@ class TestIndexCache:
         first = UCF101(videos, splits, progress=False)
         cache = videos / VideoIndex.FILENAME
         data = json.loads(cache.read_text())
-        rel = sorted(data["entries"])[0]
+        rel = min(data["entries"])
         corrupt(data, rel)
         cache.write_text(json.dumps(data))  # valid JSON, wrong shape
         again = UCF101(videos, splits, progress=False)
