@@ -26,8 +26,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gpu-check": ("videoaug.cli.gpu_check", "run every GPU test and benchmark in one time-limited check"),
 }
 
-# what a command may raise for bad input or a failed run: a one-line message and exit code 2, not a traceback
-KNOWN_ERRORS = (ValueError, TypeError, FileNotFoundError, RuntimeError)
+# what a command may raise for bad input or a failed run: a one-line message and exit code 2, not a traceback.
+# OSError covers the file system's refusals (FileExistsError, NotADirectoryError, PermissionError, a full disk).
+KNOWN_ERRORS = (ValueError, TypeError, OSError, RuntimeError)
+
+
+def error_message(exc: BaseException) -> str:
+    """One line for a known error: ``PATH: cause`` for an OSError that names its file, else ``str(exc)``."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        target = f" -> {exc.filename2!r}" if exc.filename2 is not None else ""
+        return f"{exc.filename!r}{target}: {exc.strerror}"
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split()) if "\n" in text else text
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -53,7 +63,7 @@ def run_command(command: str, run: Callable[[argparse.Namespace], int | None], a
         print(f"videoaug {command}: interrupted", file=sys.stderr)
         return 130
     except KNOWN_ERRORS as exc:
-        print(f"videoaug {command}: error: {exc}", file=sys.stderr)
+        print(f"videoaug {command}: error: {error_message(exc)}", file=sys.stderr)
         return 2
 
 

@@ -30,6 +30,7 @@ import torch
 from torchvision.transforms import v2
 
 from videoaug._video import to_float
+from videoaug.cli._paths import check_out_dir
 from videoaug.cli import command_main
 from videoaug.cli._bench import time_call
 from videoaug.io import write_gif
@@ -322,6 +323,7 @@ def run(args: argparse.Namespace) -> int:
     """
     if args.clips < 1 or args.batch < 1:
         raise ValueError(f"--clips and --batch: expected >= 1, got {args.clips} and {args.batch}")
+    check_out_dir(args.out)
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(args.seed)
     g = torch.Generator().manual_seed(args.seed)

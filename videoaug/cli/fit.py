@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from videoaug.cli import command_main
+from videoaug.cli._paths import check_out_dir
 from videoaug.gan.config import FitConfig, config_from_dict, load_config
 
 __all__ = ["add_arguments", "run", "main", "resolve_config"]
@@ -75,12 +76,13 @@ def resolve_config(args: argparse.Namespace) -> FitConfig:
     kind = _data_kind(args)
     saved = Path(args.out) / "config.json"
     if args.resume and args.config is None and saved.is_file():
-        import json
         import warnings
+
+        from videoaug.checkpoint import read_json  # a damaged file: an error naming it
 
         with warnings.catch_warnings():  # a run written before [model.generator]: converted without a fuss
             warnings.simplefilter("ignore", FutureWarning)
-            cfg = config_from_dict(json.loads(saved.read_text()), source=f"config {saved}")
+            cfg = config_from_dict(read_json(saved), source=f"config {saved}")
     else:
         cfg = load_config(args.config, kind=kind)
     d, t = cfg.data, cfg.train
@@ -158,14 +160,24 @@ def _apply_set(cfg: FitConfig, item: str) -> FitConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_out_dir(args.out)
     cfg = resolve_config(args)
     if args.dry_run:
-        from videoaug.gan.data import build_dataset, check_dataset
+        from videoaug.gan.data import build_dataset, check_dataset, check_readable
 
         print(cfg.to_json())
         dataset = build_dataset(cfg)
         targets, classes = check_dataset(dataset, args.data)
-        print(f"data: {len(dataset)} clips, {len(classes) or 'no'} classes", file=sys.stderr)
+        readable, bad = check_readable(dataset)
+        for path, cause in list(bad.items())[:10]:
+            print(f"videoaug fit: warning: unreadable video {path}: {cause}", file=sys.stderr)
+        if len(bad) > 10:
+            print(f"videoaug fit: warning: and {len(bad) - 10} more unreadable videos", file=sys.stderr)
+        if readable == 0:
+            raise ValueError(f"--data {args.data!r}: none of its {len(dataset)} videos is readable")
+        skipped = f" ({len(bad)} unreadable, skipped in training)" if bad else ""
+        print(f"data: {readable} readable clips of {len(dataset)}{skipped}, {len(classes) or 'no'} classes",
+              file=sys.stderr)
         return 0
     from videoaug.gan.train import TrainingInterrupted, fit
 

@@ -368,6 +368,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from videoaug.cli._paths import check_out_dir
+
+    check_out_dir(args.dst, option="DST")
     settings = Settings(short_side=args.short_side or None, gop=args.gop, codec=args.codec, crf=args.crf,
                         preset=args.preset, tune=None if args.tune == "none" else args.tune)
     summary = prepare(args.src, args.dst, settings, workers=args.workers, progress=not args.quiet)

@@ -127,11 +127,13 @@ def _parse_label(label: str | None, config: dict, n: int, default: torch.Tensor)
 
 
 def run(args: argparse.Namespace) -> int:
+    from videoaug.cli._paths import check_out_file
     from videoaug.gan.checkpoint import load_generator
     from videoaug.io import write_gif
 
     if args.num_clips < 1 or args.variants < 1:
         raise ValueError("--num-clips and --variants must be >= 1")
+    check_out_file(args.out)
     generator, config = load_generator(_checkpoint_dir(args.checkpoint), device=args.device)
     clips, labels = load_inputs(args.input, config, args.num_clips)
     labels = _parse_label(args.label, config, len(clips), labels)

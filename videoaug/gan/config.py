@@ -366,11 +366,15 @@ def load_config(path: str | Path | None = None, kind: str = "moving-mnist") -> F
 
     Range checks run in :meth:`FitConfig.validate`, after command-line overrides are applied.
     """
-    path = Path(path) if path is not None else default_config_path(kind)
+    path = Path(path).expanduser() if path is not None else default_config_path(kind)
+    if path.is_dir():
+        raise ValueError(f"config {str(path)!r}: is a directory, expected a TOML file (e.g. {path}/fit.toml)")
     if not path.is_file():
         raise FileNotFoundError(f"config: no such file {str(path)!r}")
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"config {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"config {path}: not valid TOML ({exc})") from exc
     return config_from_dict(raw, source=f"config {path.name}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import os
 from collections.abc import Iterator
 
 import torch
@@ -18,7 +19,7 @@ from torch.utils.data import Dataset, DistributedSampler
 from videoaug.functional import luma
 from videoaug.gan.config import FitConfig
 
-__all__ = ["build_dataset", "check_dataset", "fit_clip", "LabelledSubset", "PairDataset", "PositionedSampler"]
+__all__ = ["build_dataset", "check_dataset", "check_readable", "fit_clip", "LabelledSubset", "PairDataset", "PositionedSampler"]
 
 
 def build_dataset(cfg: FitConfig, split: str = "train") -> Dataset:
@@ -97,6 +98,31 @@ def check_dataset(dataset: Dataset, where: str) -> tuple[list[int], list[str]]:
                 + (f" (nor {', '.join(map(repr, empty[1:]))})" if len(empty) > 1 else "")
             )
     return targets, classes
+
+
+def check_readable(dataset: Dataset, max_decode: int = 32) -> tuple[int, dict[str, str]]:
+    """Open what a run will train on: ``(readable files, {path: cause} of the unreadable ones)``.
+
+    Every file is probed (through the dataset's :class:`~videoaug.datasets._common.VideoIndex`, already built);
+    of the files the probe found readable, up to ``max_decode`` spread evenly over the dataset are decoded too
+    (a clip read with the dataset's sampling), which finds files whose header is fine but frames are not. A
+    dataset without files (Moving MNIST) gives ``(len(dataset), {})``.
+    """
+    samples, index = getattr(dataset, "samples", None), getattr(dataset, "index", None)
+    if samples is None or index is None:
+        return len(dataset), {}
+    from videoaug.io import VideoReadError
+
+    root = dataset.root
+    bad = {os.path.join(root, rel): entry for rel, entry in index.entries.items() if isinstance(entry, str)}
+    good = [i for i, (path, _) in enumerate(samples) if path not in bad]
+    step = max(1, len(good) // max_decode) if good else 1
+    for i in good[::step][:max_decode]:
+        try:
+            dataset.load(i)
+        except VideoReadError as exc:
+            bad[samples[i][0]] = exc.cause or str(exc)
+    return len(samples) - len(bad), bad
 
 
 def fit_clip(clip: torch.Tensor, num_frames: int, resolution: tuple[int, int], channels: int) -> torch.Tensor:
