@@ -23,6 +23,38 @@ def make_video(B=None, T=4, C=3, H=16, W=20, dtype=torch.uint8, device="cpu", st
     return x.to(device)
 
 
+def strided_views(video: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The same values as ``video`` (a clip or a batch) under other strides, as users hand them over:
+
+    - ``"channels_last"``: frames laid out ``(T, H, W, C)``, as ``read_clip`` returns them;
+    - ``"from_cthw"``: a ``(B, C, T, H, W)`` batch (or ``(C, T, H, W)`` clip) permuted to videoaug's layout;
+    - ``"hw_transposed"``: a clip with H and W swapped, transposed back (a view);
+    - ``"sliced"``: every other column of a twice-as-wide frame (a strided slice);
+    - ``"expanded"``: the first frame broadcast over time with stride 0 (not ``video``'s values: compared
+      against its own ``.contiguous()``).
+    """
+    t_dim = video.ndim - 4
+    wide = torch.stack([video, video], -1).flatten(-2)  # each column twice
+    return {
+        "channels_last": video.movedim(-3, -1).contiguous().movedim(-1, -3),
+        "from_cthw": video.transpose(t_dim, t_dim + 1).contiguous().transpose(t_dim, t_dim + 1),
+        "hw_transposed": video.transpose(-1, -2).contiguous().transpose(-1, -2),
+        "sliced": wide[..., ::2],
+        "expanded": video.narrow(t_dim, 0, 1).expand(video.shape),
+    }
+
+
+def check_strides(transform, video: torch.Tensor) -> None:
+    """Any strides give what ``.contiguous()`` gives, with the same parameters, and leave the input as it was."""
+    for name, x in strided_views(video).items():
+        assert name == "expanded" or torch.equal(x, video)
+        before, version = x.clone(), x._version
+        out = transform(x)
+        assert x._version == version and torch.equal(x, before), f"{name}: the input was modified in place"
+        expected = transform.replay(x.contiguous(), params=transform.last_params)
+        torch.testing.assert_close(out, expected, msg=lambda m, name=name: f"{name} input: {m}")
+
+
 def check_kernel(kernel: Callable, video: torch.Tensor, params: dict, *, atol: float = 1e-5) -> torch.Tensor:
     """``kernel(video, **params)`` on a batch: no in-place edit, dtype and device kept, and the batch gives the same
     as its clips one by one with their rows of the parameters. Returns the batched output."""
@@ -132,6 +164,8 @@ def check_transform(transform, *, B: int = 4, T: int = 4, C: int = 3, H: int = 1
 
     # memory layout does not change the result: frames laid out (T, H, W, C) as read_clip returns them, and
     # a clip taken out of a batch (a strided view)
+    # a clip taken out of a batch (a strided view), a (B, C, T, H, W) batch permuted, H and W transposed, a
+    # frame broadcast over time
     for dtype in dtypes:
         for batched in (False, True):
             video = make_video(B=B if batched else None, T=T, C=C, H=H, W=W, dtype=dtype, device=device)
@@ -140,6 +174,7 @@ def check_transform(transform, *, B: int = 4, T: int = 4, C: int = 3, H: int = 1
             hwc = video.movedim(-3, -1).contiguous().movedim(-1, -3)
             assert C == 1 or not hwc.is_contiguous()
             torch.testing.assert_close(transform.replay(hwc, params=params), out)
+            check_strides(transform, video)
     strided = make_video(B=2, T=T, C=C, H=H, W=2 * W, dtype=dtypes[-1], device=device)[..., ::2]
     out = transform(strided)
     torch.testing.assert_close(transform.replay(strided.contiguous(), params=transform.last_params), out)

@@ -382,3 +382,70 @@ def test_a_built_wheel_carries_the_shipped_generator_and_finds_it(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(site)},
                          capture_output=True, text=True, check=True)
     assert Path(out.stdout.strip()).is_relative_to(site.resolve())
+
+
+@pytest.mark.parametrize("labels, batched", [
+    (torch.tensor([1, 2, 3]), True),       # 3 labels for 2 clips
+    (torch.tensor([1.0, 2.0]), True),      # float labels
+    (torch.tensor([True, False]), True),   # bool labels
+    (torch.rand(3, 10), True),             # soft labels of another batch
+    (4, True),                             # one int for a batch
+    ([1, 2, 3], True),                     # a list of another length
+    (2.5, False),                          # a float for a clip
+    (torch.tensor([1, 2]), False),         # two labels for one clip
+])
+def test_labels_that_do_not_fit_the_batch_are_refused(ckpt, labels, batched):
+    """Issue 12, item 7: they used to be ignored silently (the clip augmented unconditioned)."""
+    aug = RCGANAugment(ckpt, p=1.0)
+    video = make_video(B=2 if batched else None, T=4, C=1, H=16, W=16, dtype=torch.float32)
+    with pytest.raises(ValueError, match="labels: expected"):
+        aug(video, labels)
+    RCGANAugment(ckpt, p=1.0, use_labels=False)(video, labels)  # the way out the message names
+
+
+def test_labels_as_a_list_or_array_condition_the_generator(ckpt):
+    import numpy as np
+
+    aug = RCGANAugment(ckpt, p=1.0)
+    video = make_video(B=2, T=4, C=1, H=16, W=16, dtype=torch.float32)
+    aug(video, [3, 4])
+    assert aug.last_params["labels"].tolist() == [3, 4]
+    aug(video, np.array([5, 6]))
+    assert aug.last_params["labels"].tolist() == [5, 6]
+
+
+def test_two_threads_on_one_instance_each_get_their_own_labels(ckpt):
+    """Labels are found in each call's inputs and travel in its parameters, not on ``self``: two threads
+    calling the same instance at once (both inside the generator before either finishes) each condition on
+    their own labels and get the output of their own parameters."""
+    import threading
+
+    barrier = threading.Barrier(2, timeout=60)
+    seen: dict[str, list[int]] = {}
+
+    class Recording(RCGANAugment):
+        def _generate(self, model, clips, labels, z, e):
+            barrier.wait()  # both calls have drawn their parameters and found their labels
+            seen[threading.current_thread().name] = labels.tolist()
+            return super()._generate(model, clips, labels, z, e)
+
+    aug = Recording(ckpt, p=1.0)
+    video = make_video(B=2, T=4, C=1, H=16, W=16, dtype=torch.float32)
+    results: dict[str, tuple] = {}
+    errors: list[BaseException] = []
+
+    def run(name: str, labels: torch.Tensor) -> None:
+        try:
+            results[name] = (aug(video, labels)[0], labels)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, name=n, args=(n, torch.tensor(v)))
+               for n, v in (("a", [1, 2]), ("b", [7, 8]))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert seen == {"a": [1, 2], "b": [7, 8]}
+    assert not torch.allclose(results["a"][0], results["b"][0])

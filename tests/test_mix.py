@@ -401,8 +401,6 @@ def test_bad_input_raises_clear_errors(cls):
         mix(x, torch.tensor([0, 1, 2, 3]))
     with pytest.raises(ValueError, match=r"\[0, 3\).*\[-1, 2\]"):
         mix(x, torch.tensor([0, 1, 2, -1]))
-    with pytest.raises(ValueError, match="at least 2 clips"):
-        mix(x[:1], torch.tensor([0]))
     with pytest.raises(ValueError, match=r"batch \(B, T, C, H, W\).*got shape \(2, 3, 4, 4\)"):
         mix(x[0], torch.tensor([0, 1]))
     with pytest.raises(ValueError, match=r"soft labels \(B, 3\), got shape \(4, 5\)"):
@@ -486,3 +484,26 @@ def test_mixes_share_the_random_transform_base_and_its_labels_getter():
     assert default_labels_getter(videos) is None
     out = MixUp(num_classes=3)({"video": videos, "Target": labels})
     assert out["Target"].shape == (4, 3)
+
+
+@pytest.mark.parametrize("name", ["MixUp", "CutMix", "CutMixTemporal", "RandomMix"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_batch_of_one_passes_through_unmixed(name, smoothing):
+    """The last batch of an epoch can hold one clip (``drop_last=False``, ``len(dataset) % batch_size == 1``):
+    it comes back as it is, with its one-hot (smoothed) label, through ``collate_with`` too (issue 12, item 4)."""
+    make = {
+        "MixUp": lambda: MixUp(num_classes=3, label_smoothing=smoothing, mode="elem"),
+        "CutMix": lambda: CutMix(num_classes=3, label_smoothing=smoothing, mode="pair"),
+        "CutMixTemporal": lambda: CutMix(num_classes=3, kind="spatiotemporal", label_smoothing=smoothing),
+        "RandomMix": lambda: RandomMix([MixUp(num_classes=3, label_smoothing=smoothing),
+                                        CutMix(num_classes=3, label_smoothing=smoothing)]),
+    }[name]
+    clip = torch.rand(4, 3, 8, 8)
+    videos, soft = collate_with(make())([(clip, 2)])
+    assert videos.shape == (1, 4, 3, 8, 8) and torch.equal(videos[0], clip)
+    torch.testing.assert_close(soft, one_hot(torch.tensor([2]), 3, smoothing))
+    # and called directly, with soft labels
+    labels = torch.tensor([[0.2, 0.3, 0.5]])
+    videos, soft = make()(clip[None], labels)
+    assert torch.equal(videos[0], clip)
+    torch.testing.assert_close(soft, labels * (1 - smoothing) + smoothing / 3)

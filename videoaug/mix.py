@@ -16,7 +16,9 @@ mixed batch and soft labels ``(B, num_classes)``::
 
 Partners. Clip ``i`` is mixed with clip ``B - 1 - i`` (the batch flipped, as timm does), so the batch order
 must be random (a shuffling DataLoader). With an odd ``B`` the middle clip would be mixed with itself; it is
-left as it is (``lam = 1``). Modes say how ``lam`` (and the box) are drawn:
+left as it is (``lam = 1``), and so is the one clip of a batch of one (the last batch of an epoch when
+``len(dataset) % batch_size == 1``): it comes back unmixed with its one-hot (smoothed) label. Modes say how
+``lam`` (and the box) are drawn:
 
 - ``"batch"``: one ``lam`` and one box for the whole batch;
 - ``"pair"``: one per pair ``(i, B - 1 - i)``; both clips of a pair use it, so they swap complementary parts;
@@ -54,6 +56,7 @@ from torchvision.transforms import v2
 
 from ._video import check_batch
 from .transforms import LABEL_KEYS, RandomVideoTransform, VideoShape, default_labels_getter
+from .transforms._utils import positive
 
 __all__ = [
     "MixUp",
@@ -266,14 +269,14 @@ class _MixTransform(RandomVideoTransform):
     def __init__(self, alpha: float = 1.0, num_classes: int | None = None, mode: str = "batch",
                  label_smoothing: float = 0.0, p: float = 1.0,
                  generator: torch.Generator | None = None) -> None:
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha > 0:
-            raise ValueError(f"alpha: expected a number > 0, got {alpha!r}")
+        alpha = positive(alpha, "alpha")  # inf would spin for ever in the Beta sampler
         if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)
                                         or num_classes < 1):
             raise ValueError(f"num_classes: expected a positive int or None, got {num_classes!r}")
         if mode not in MODES:
             raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
-        if not isinstance(label_smoothing, (int, float)) or not 0.0 <= label_smoothing < 1.0:
+        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) \
+                or not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"label_smoothing: expected a number in [0, 1), got {label_smoothing!r}")
         super().__init__(p=p, generator=generator)
         self.alpha = float(alpha)
@@ -301,11 +304,7 @@ class _MixTransform(RandomVideoTransform):
 
     def _check_inputs(self, video: torch.Tensor, labels: torch.Tensor) -> None:
         name = type(self).__name__
-        check_batch(video, f"{name} videos")
-        if video.shape[0] < 2:
-            raise ValueError(
-                f"{name}: expected a batch of at least 2 clips to mix, got shape {tuple(video.shape)}"
-            )
+        check_batch(video, f"{name} videos")  # a batch of one passes through unmixed, as an odd batch's middle
         if self._needs_float and not video.is_floating_point():
             raise _needs_float_error(name, video.dtype)
         _check_labels(labels, video.shape[0], self.num_classes)
@@ -345,7 +344,8 @@ class MixUp(_MixTransform):
         generator: optional ``torch.Generator`` to draw from; ``None`` uses torch's global RNG.
 
     Shape:
-        videos ``(B, T, C, H, W)`` floating with ``B >= 2``; labels ``(B,)`` integer or ``(B, num_classes)``.
+        videos ``(B, T, C, H, W)`` floating; labels ``(B,)`` integer or ``(B, num_classes)``. A batch of one
+        clip (the last batch of an epoch, ``drop_last=False``) comes back unmixed with its one-hot label.
         Returns videos of the same shape, dtype, device and type, and soft labels ``(B, num_classes)``.
 
     ``uint8`` videos are refused with a ``TypeError``: convert to float first (see the module docstring).
@@ -386,7 +386,8 @@ class CutMix(_MixTransform):
         generator: optional ``torch.Generator`` to draw from; ``None`` uses torch's global RNG.
 
     Shape:
-        videos ``(B, T, C, H, W)`` uint8 or floating with ``B >= 2``; labels ``(B,)`` or ``(B, num_classes)``.
+        videos ``(B, T, C, H, W)`` uint8 or floating; labels ``(B,)`` or ``(B, num_classes)``. A batch of one
+        clip comes back unmixed with its one-hot (smoothed) label.
         Returns videos of the same shape, dtype, device and type, and soft labels ``(B, num_classes)``.
 
     Example:
@@ -472,7 +473,8 @@ class RandomMix(v2.Transform):
         if p is not None and switch_prob is not None:
             raise ValueError("expected p or switch_prob, got both")
         if switch_prob is not None:
-            if len(transforms) != 2 or not 0.0 <= switch_prob <= 1.0:
+            if len(transforms) != 2 or isinstance(switch_prob, bool) or not isinstance(switch_prob, (int, float)) \
+                    or not 0.0 <= switch_prob <= 1.0:
                 raise ValueError(
                     "switch_prob: expected a probability in [0, 1] with exactly 2 transforms, "
                     f"got {switch_prob!r} with {len(transforms)}"
@@ -481,7 +483,7 @@ class RandomMix(v2.Transform):
         if p is None:
             p = [1.0] * len(transforms)
         p = [float(w) for w in p]
-        if len(p) != len(transforms) or min(p) < 0 or sum(p) <= 0:
+        if len(p) != len(transforms) or not all(0 <= w < math.inf for w in p) or sum(p) <= 0:
             raise ValueError(f"p: expected {len(transforms)} weights >= 0 with a positive sum, got {p}")
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"generator: expected a torch.Generator or None, got {type(generator).__name__}")

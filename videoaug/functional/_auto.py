@@ -78,7 +78,7 @@ def _geometric(video: torch.Tensor, op: torch.Tensor, magnitude: torch.Tensor, i
         b, t = magnitude.shape
         out = _geometric(video.reshape(b * t, 1, *video.shape[2:]), op.repeat_interleave(t),
                          magnitude.reshape(-1), interpolation, fill)
-        return out.view(video.shape)
+        return out.reshape(video.shape)
     angle, translate, shear = _geometric_args(op, magnitude, *video.shape[-2:])
     return affine(video, angle, translate, 1.0, shear, interpolation, fill)
 

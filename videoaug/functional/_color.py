@@ -206,7 +206,7 @@ def apply_color_affine(
     mats = matrix.to(device=dev, dtype=fdtype).repeat_interleave(t, 0)  # (B*T, C, C)
     gains = None if mean_gain is None else mean_gain.to(device=dev, dtype=fdtype).repeat_interleave(t, 0)
     src = batch.reshape(b * t, c, h * w)
-    out = torch.empty_like(batch)
+    out = torch.empty(batch.shape, dtype=batch.dtype, device=dev)  # contiguous whatever the input's strides
     dst = out.view(b * t, c, h * w)
     def run(s: int, e: int) -> None:
         x = src[s:e].to(fdtype)
@@ -359,7 +359,7 @@ def _sharpness(video: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     dtype = video.dtype if video.is_floating_point() else torch.float32
     a, m = 1.0 / 13.0, 5.0 / 13.0
     kernel = torch.tensor([[a, a, a], [a, m, a], [a, a, a]], dtype=dtype, device=video.device)
-    out = video.to(dtype=dtype, copy=True)
+    out = video.to(dtype=dtype, memory_format=torch.contiguous_format, copy=True)  # any input strides
     blurred = nnf.conv2d(out.view(b * t, c, h, w), kernel.expand(c, 1, 3, 3), groups=c)
     blurred = blurred.view(b, t, c, h - 2, w - 2)
     if not video.is_floating_point():

@@ -319,6 +319,13 @@ def pad(video: torch.Tensor, padding: Sequence[int], fill: float = 0.0, padding_
     """
     left, top, right, bottom = (int(v) for v in padding)
     b, t, c, h, w = video.shape
+    if min(left, top, right, bottom) < 0:
+        raise ValueError(f"padding: expected (left, top, right, bottom) >= 0, got {tuple(padding)}")
+    if padding_mode == "reflect" and (max(left, right) >= w or max(top, bottom) >= h):
+        raise ValueError(
+            f"padding: padding_mode='reflect' mirrors the frame without its edge, so each side's padding must be "
+            f"smaller than the frame: got (left, top, right, bottom)={(left, top, right, bottom)} for a {h}x{w} "
+            "frame; use a smaller padding or padding_mode='symmetric', 'edge' or 'constant'")
     flat = video.reshape(b * t, c, h, w)
     if padding_mode == "constant":
         out = F.pad(flat, (left, right, top, bottom), mode="constant", value=float(fill))
@@ -397,6 +404,15 @@ def perspective_coefficients(startpoints: torch.Tensor, endpoints: torch.Tensor)
     a[:, 0::2, 6], a[:, 0::2, 7] = -sx * ex, -sx * ey
     a[:, 1::2, 6], a[:, 1::2, 7] = -sy * ex, -sy * ey
     rhs = s.reshape(b, 8)
+    # a degenerate quadrilateral (three corners on a line, e.g. on a frame 1 pixel high or wide) has no
+    # homography: refuse it by name rather than let LAPACK fail or return garbage
+    rank = torch.linalg.matrix_rank(a)
+    if bool((rank < 8).any()):
+        clip = int((rank < 8).nonzero()[0, 0])
+        raise ValueError(
+            f"startpoints, endpoints: expected four corners with no three on a line (a perspective needs a frame "
+            f"of at least 2x2 pixels), got startpoints {s[clip].tolist()} and endpoints {e[clip].tolist()} for "
+            f"clip {clip}")
     return torch.linalg.lstsq(a, rhs.unsqueeze(-1), driver="gels").solution.squeeze(-1)
 
 

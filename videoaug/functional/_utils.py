@@ -7,6 +7,7 @@ constructor-side helpers build on these (:mod:`videoaug.transforms._utils`).
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -112,6 +113,8 @@ def check_fill(fill: float | Sequence[float] | None, channels: int | None = None
         values = list(fill)
     if not values or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
         raise TypeError(f"fill: expected None, a number or a sequence of numbers, got {fill!r}")
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"fill: expected finite numbers, got {fill!r}")
     if channels is not None and len(values) not in (1, channels):
         raise ValueError(f"fill: expected 1 or C={channels} values, got {len(values)}")
     return [float(v) for v in values]
@@ -127,8 +130,9 @@ def fill_tensor(fill, channels: int, dtype: torch.dtype, device: torch.device) -
 
 def kernel_size_pair(kernel_size: int | Sequence[int]) -> tuple[int, int]:
     """``(kx, ky)``, both odd and positive, from one int or a pair."""
-    ks = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
-    if len(ks) != 2 or not all(isinstance(k, int) and k > 0 and k % 2 == 1 for k in ks):
+    ks = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    if not isinstance(ks, Sequence) or len(ks) != 2 \
+            or not all(isinstance(k, int) and not isinstance(k, bool) and k > 0 and k % 2 == 1 for k in ks):
         raise ValueError(
             f"kernel_size: expected an odd positive int or a pair (kx, ky) of them, got {kernel_size!r}"
         )

@@ -29,6 +29,7 @@ from torchvision import tv_tensors
 from .._video import as_batch, from_float, to_float
 from ..functional import luma
 from ..transforms import RandomVideoTransform, VideoShape, default_labels_getter
+from ..transforms._utils import positive_int
 
 __all__ = [
     "RCGANAugment",
@@ -119,11 +120,13 @@ class RCGANAugment(RandomVideoTransform):
 
     Labels: in ``aug(video, label)`` (or a dict with a ``label`` / ``labels`` / ``target`` key; the rule of
     :func:`~videoaug.transforms.default_labels_getter`, shared with MixUp / CutMix) an ``int`` for a clip or an
-    integer tensor ``(B,)`` for a batch, ``-1`` meaning unknown, conditions the generator; it is returned
-    unchanged. Without one, or with ``use_labels=False``, or for other label kinds (soft labels
-    ``(B, K)``, strings) the generator's "no label" entry is used. Labels outside ``[-1, num_classes)`` of
-    the checkpoint raise ``ValueError`` (pass ``use_labels=False`` to use a checkpoint trained on other
-    classes).
+    integer tensor (or array, list) ``(B,)`` for a batch, ``-1`` meaning unknown, conditions the generator; it is
+    returned unchanged. Without one, or with ``use_labels=False``, or for labels of another kind (soft labels
+    ``(B, K)``, strings) the generator's "no label" entry is used. Labels that do not fit the batch (another
+    count, float or bool values, one ``int`` for a batch) and labels outside ``[-1, num_classes)`` of the
+    checkpoint raise ``ValueError`` (pass ``use_labels=False`` to ignore them). The labels are read from each
+    call's own inputs and travel in its parameters (``params["labels"]``), never on ``self``, so one instance
+    can serve several threads.
 
     Sizes: any ``T >= 1`` and ``H, W``. The generator's encoder sees the frames resized to the checkpoint's
     resolution (``config.json``); the predicted fields live in normalised coordinates and are upsampled to the
@@ -193,10 +196,9 @@ class RCGANAugment(RandomVideoTransform):
             raise ValueError(f"padding_mode: expected one of {_PADDING_MODES}, got {padding_mode!r}")
         if keep_brightness not in (None, True, False):
             raise ValueError(f"keep_brightness: expected None, True or False, got {keep_brightness!r}")
-        if not isinstance(strength, (int, float)) or not 0.0 <= float(strength) <= 4.0:
+        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0.0 <= float(strength) <= 4.0:
             raise ValueError(f"strength: expected a number in [0, 4], got {strength!r}")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size: expected a positive int, got {batch_size!r}")
+        batch_size = positive_int(batch_size, "batch_size")
         if device != "auto":
             try:
                 torch.device(device)
@@ -264,23 +266,38 @@ class RCGANAugment(RandomVideoTransform):
         return {"apply": apply, "z": z, "frame_noise": e}
 
     def _as_class_labels(self, x: Any, batch: int, is_clip: bool) -> torch.Tensor | None:
-        """``x`` as long ``(B,)`` when it is integer classes (an ``int`` for a clip, an integer tensor ``(B,)``);
-        ``None`` for anything else (no labels, soft labels, strings)."""
-        if isinstance(x, (bool, np.bool_)):
+        """``x`` as long ``(B,)`` when it is integer classes (an ``int`` for a clip, an integer tensor, array or
+        list ``(B,)``); ``None`` when there is no label the generator could use (none, strings, masks or boxes,
+        soft labels ``(B, K)``). Numbers that do not fit the batch -- another count, floats, bools, an ``int`` for
+        a batch -- raise ``ValueError``: conditioning silently on nothing would hide the mistake."""
+        if x is None or isinstance(x, (str, bytes, tv_tensors.TVTensor)):
             return None
-        if isinstance(x, numbers.Integral) and is_clip:
-            labels = torch.tensor([int(x)])
-        elif (
-            isinstance(x, torch.Tensor)
-            and not x.is_floating_point()
-            and not x.is_complex()
-            and x.dtype != torch.bool
-            and not isinstance(x, tv_tensors.TVTensor)
-            and (x.shape == (batch,) or (is_clip and x.ndim == 0))
-        ):
-            labels = x.reshape(batch).long()
-        else:
+        what = "a clip (an int or a 0-d/1-element integer tensor)" if is_clip else \
+            f"a batch of {batch} clips (an integer tensor, array or list of shape ({batch},))"
+        hint = "; pass use_labels=False to augment without conditioning on them"
+        if isinstance(x, (bool, np.bool_)) or isinstance(x, numbers.Real) and not isinstance(x, numbers.Integral):
+            raise ValueError(f"labels: expected integer class labels for {what}, got {x!r}{hint}")
+        if isinstance(x, numbers.Integral):
+            if not is_clip:
+                raise ValueError(f"labels: expected one label per clip for {what}, got the single int {x!r}{hint}")
+            x = torch.tensor(int(x))
+        elif isinstance(x, (np.ndarray, list, tuple)):
+            try:
+                x = torch.as_tensor(np.asarray(x))
+            except (TypeError, ValueError, RuntimeError):
+                return None  # not numbers: not a label the generator knows
+        if not isinstance(x, torch.Tensor):
             return None
+        soft = x.is_floating_point() and x.ndim == 2 and x.shape[1] > 1
+        if soft and x.shape[0] == batch:
+            return None  # soft labels (after MixUp / CutMix): the "no label" entry
+        fits = x.shape == (batch,) or (is_clip and x.numel() == 1 and x.ndim <= 1)
+        integer = not (x.is_floating_point() or x.is_complex() or x.dtype == torch.bool)
+        if not (fits and integer):
+            kind = "soft labels" if soft else f"{x.dtype} labels"
+            raise ValueError(f"labels: expected integer class labels for {what}, got {kind} of shape "
+                             f"{tuple(x.shape)}{hint}")
+        labels = x.reshape(batch).long()
         if labels.numel() and (int(labels.min()) < -1 or int(labels.max()) >= self.num_classes):
             raise ValueError(
                 f"labels: the checkpoint {self.checkpoint.name!r} knows classes "

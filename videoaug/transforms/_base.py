@@ -38,6 +38,7 @@ from .._video import as_batch, check_video
 from ..functional._boxes import warp_boxes
 from ._dynamic import vary
 from ._targets import Targets, boxes_as_xyxy, collect_targets, mask_as_batch, restore_boxes
+from ._utils import probability
 
 __all__ = ["VideoShape", "VideoTransform", "RandomVideoTransform", "LABEL_KEYS", "default_labels_getter"]
 
@@ -270,8 +271,7 @@ class RandomVideoTransform(VideoTransform):
 
     def __init__(self, p: float = 1.0, generator: torch.Generator | None = None, dynamic: bool = False) -> None:
         super().__init__()
-        if not isinstance(p, (int, float)) or not 0.0 <= float(p) <= 1.0:
-            raise ValueError(f"p: expected a probability in [0, 1], got {p!r}")
+        p = probability(p, "p")
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"generator: expected a torch.Generator or None, got {type(generator).__name__}")
         if not isinstance(dynamic, bool):

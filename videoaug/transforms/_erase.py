@@ -14,6 +14,7 @@ import torch
 from .. import functional as F
 from .._video import max_value
 from ._base import RandomVideoTransform, VideoShape
+from ._utils import positive_range, probability
 
 __all__ = ["RandomTubeErasing"]
 
@@ -67,10 +68,8 @@ class RandomTubeErasing(RandomVideoTransform):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__(p=p, generator=generator)
-        if not (len(scale) == 2 and 0 < scale[0] <= scale[1] <= 1):
-            raise ValueError(f"scale: expected (min, max) with 0 < min <= max <= 1, got {scale!r}")
-        if not (len(ratio) == 2 and 0 < ratio[0] <= ratio[1]):
-            raise ValueError(f"ratio: expected (min, max) with 0 < min <= max, got {ratio!r}")
+        scale = positive_range(scale, "scale", upper=1.0)
+        ratio = positive_range(ratio, "ratio")
         if isinstance(value, str):
             if value != "random":
                 raise ValueError(
@@ -79,14 +78,13 @@ class RandomTubeErasing(RandomVideoTransform):
         else:
             vals = [value] if isinstance(value, numbers.Number) else list(value)
             if len(vals) not in (1, 3) or not all(
-                isinstance(v, numbers.Number) and 0 <= v <= 1 for v in vals
+                isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= v <= 1 for v in vals
             ):
                 raise ValueError(
                     f"value: expected 1 or 3 numbers in [0, 1] (fractions of the value range), got {value!r}"
                 )
             value = tuple(float(v) for v in vals)
-        if not (isinstance(drift, numbers.Number) and 0 <= drift <= 1):
-            raise ValueError(f"drift: expected a fraction of the frame size in [0, 1], got {drift!r}")
+        drift = probability(drift, "drift")
         self.scale = (float(scale[0]), float(scale[1]))
         self.ratio = (float(ratio[0]), float(ratio[1]))
         self.value = value

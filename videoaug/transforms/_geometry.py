@@ -33,7 +33,19 @@ from ..functional._boxes import affine_box_map, hflip_matrix, perspective_box_ma
 from ..functional._geometry import resized_size
 from ._base import RandomVideoTransform, VideoShape, VideoTransform
 from ._targets import Targets
-from ._utils import Fill, Size, check_fill, interpolation_name, size_pair, value_range
+from ._utils import (
+    Fill,
+    Size,
+    check_fill,
+    finite,
+    interpolation_name,
+    point,
+    positive_int,
+    positive_range,
+    probability,
+    size_pair,
+    value_range,
+)
 
 __all__ = [
     "RandomResizedCrop",
@@ -95,12 +107,8 @@ class RandomResizedCrop(RandomVideoTransform):
     ) -> None:
         super().__init__(p=p, generator=generator, dynamic=dynamic)
         self.size = size_pair(size)
-        if not (len(scale) == 2 and 0 < scale[0] <= scale[1]):
-            raise ValueError(f"scale: expected 0 < min <= max, got {scale!r}")
-        if not (len(ratio) == 2 and 0 < ratio[0] <= ratio[1]):
-            raise ValueError(f"ratio: expected 0 < min <= max, got {ratio!r}")
-        self.scale = (float(scale[0]), float(scale[1]))
-        self.ratio = (float(ratio[0]), float(ratio[1]))
+        self.scale = positive_range(scale, "scale")
+        self.ratio = positive_range(ratio, "ratio")
         self.interpolation = interpolation_name(interpolation, ("bilinear",))
         self.antialias = bool(antialias)
 
@@ -168,16 +176,19 @@ def _padding4(padding: int | Sequence[int] | None) -> tuple[int, int, int, int]:
     """torchvision's padding forms -> (left, top, right, bottom)."""
     if padding is None:
         return (0, 0, 0, 0)
-    if isinstance(padding, numbers.Integral):
-        return (int(padding),) * 4  # type: ignore[return-value]
-    pad = [int(v) for v in padding]
+    if isinstance(padding, numbers.Number):
+        pad = [padding]
+    else:
+        pad = list(padding) if isinstance(padding, Sequence) and not isinstance(padding, str) else []
+    if len(pad) not in (1, 2, 4) or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0 for v in pad):
+        raise ValueError(f"padding: expected an int >= 0 or a sequence of 1, 2 or 4 of them, got {padding!r}")
+    pad = [int(v) for v in pad]
     if len(pad) == 1:
         return (pad[0],) * 4  # type: ignore[return-value]
     if len(pad) == 2:
         return (pad[0], pad[1], pad[0], pad[1])
-    if len(pad) == 4:
-        return tuple(pad)  # type: ignore[return-value]
-    raise ValueError(f"padding: expected an int or a sequence of 1, 2 or 4 ints, got {padding!r}")
+    return tuple(pad)  # type: ignore[return-value]
 
 
 class RandomCrop(RandomVideoTransform):
@@ -223,10 +234,9 @@ class RandomCrop(RandomVideoTransform):
         if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
             raise ValueError(
                 f"padding_mode: expected constant, edge, reflect or symmetric, got {padding_mode!r}")
-        if not isinstance(fill, numbers.Number):
-            raise TypeError(f"fill: expected a number, got {fill!r}")
         self.pad_if_needed = bool(pad_if_needed)
-        self.fill = fill
+        integral = isinstance(fill, numbers.Integral) and not isinstance(fill, bool)
+        self.fill = fill if integral else finite(fill, "fill")
         self.padding_mode = padding_mode
 
     def _full_padding(self, h: int, w: int) -> tuple[int, int, int, int]:
@@ -243,6 +253,10 @@ class RandomCrop(RandomVideoTransform):
             raise ValueError(f"RandomCrop: expected a crop no larger than the frame, got crop {ch}x{cw} "
                              f"for a {ph}x{pw} frame (after padding {self.padding}); "
                              "use pad_if_needed=True to pad")
+        if self.padding_mode == "reflect" and (max(left, right) >= w or max(top, bottom) >= h):
+            raise ValueError(f"RandomCrop: padding_mode='reflect' needs each side's padding smaller than the frame, "
+                             f"got padding (left, top, right, bottom)={(left, top, right, bottom)} for a {h}x{w} "
+                             "frame; use padding_mode='symmetric' (or 'edge', 'constant') or a smaller padding")
         return left, top, right, bottom
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
@@ -338,6 +352,8 @@ class Resize(VideoTransform):
             self.size = size_pair(size)
             if max_size is not None:
                 raise ValueError("max_size: only allowed with an int size, as in torchvision")
+        if max_size is not None and positive_int(max_size, "max_size") <= self.size:
+            raise ValueError(f"max_size: expected an int larger than size={self.size}, got {max_size!r}")
         self.interpolation = interpolation_name(interpolation, ("bilinear",))
         self.max_size = max_size
         self.antialias = bool(antialias)
@@ -380,7 +396,7 @@ class RandomShortSideScale(RandomVideoTransform):
     def __init__(self, min_size: int, max_size: int, interpolation: InterpolationMode | str = "bilinear",
                  antialias: bool = True, p: float = 1.0, generator: torch.Generator | None = None) -> None:
         super().__init__(p=p, generator=generator)
-        if not (isinstance(min_size, int) and isinstance(max_size, int) and 0 < min_size <= max_size):
+        if not positive_int(min_size, "min_size") <= positive_int(max_size, "max_size"):
             raise ValueError(
                 f"min_size, max_size: expected ints 0 < min_size <= max_size, got {min_size}, {max_size}")
         self.min_size, self.max_size = min_size, max_size
@@ -471,7 +487,7 @@ class RandomRotation(RandomVideoTransform):
             raise ValueError("expand: expected False (clips of a batch must keep one size), got True")
         self.degrees = value_range(degrees, "degrees")
         self.interpolation = interpolation_name(interpolation, ("nearest", "bilinear"))
-        self.center = None if center is None else [float(c) for c in center]
+        self.center = point(center, "center")
         self.fill = check_fill(fill)
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
@@ -537,15 +553,11 @@ class RandomAffine(RandomVideoTransform):
         super().__init__(p=p, generator=generator, dynamic=dynamic)
         self.degrees = value_range(degrees, "degrees")
         if translate is not None:
-            if len(translate) != 2 or not all(0.0 <= t <= 1.0 for t in translate):
+            if not isinstance(translate, Sequence) or len(translate) != 2:
                 raise ValueError(f"translate: expected two fractions in [0, 1], got {translate!r}")
-            translate = (float(translate[0]), float(translate[1]))
+            translate = (probability(translate[0], "translate"), probability(translate[1], "translate"))
         self.translate = translate
-        if scale is not None:
-            if len(scale) != 2 or not 0 < scale[0] <= scale[1]:
-                raise ValueError(f"scale: expected 0 < min <= max, got {scale!r}")
-            scale = (float(scale[0]), float(scale[1]))
-        self.scale = scale
+        self.scale = None if scale is None else positive_range(scale, "scale")
         if shear is None:
             self.shear = None
         elif isinstance(shear, numbers.Number):
@@ -558,7 +570,7 @@ class RandomAffine(RandomVideoTransform):
             raise ValueError(f"shear: expected a number or 2 or 4 values, got {shear!r}")
         self.interpolation = interpolation_name(interpolation, ("nearest", "bilinear"))
         self.fill = check_fill(fill)
-        self.center = None if center is None else [float(c) for c in center]
+        self.center = point(center, "center")
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
         b = shape.batch
@@ -634,14 +646,15 @@ class RandomPerspective(RandomVideoTransform):
                  interpolation: InterpolationMode | str = "bilinear", fill: Fill = 0,
                  generator: torch.Generator | None = None, dynamic: bool = False) -> None:
         super().__init__(p=p, generator=generator, dynamic=dynamic)
-        if not 0.0 <= distortion_scale <= 1.0:
-            raise ValueError(f"distortion_scale: expected a value in [0, 1], got {distortion_scale!r}")
-        self.distortion_scale = float(distortion_scale)
+        self.distortion_scale = probability(distortion_scale, "distortion_scale")
         self.interpolation = interpolation_name(interpolation, ("nearest", "bilinear"))
         self.fill = check_fill(fill)
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
         b, h, w = shape.batch, shape.height, shape.width
+        if h < 2 or w < 2:
+            raise ValueError(f"RandomPerspective: expected frames of at least 2x2 pixels (a perspective moves the "
+                             f"four corners of the frame), got {h}x{w}")
         bh = int(self.distortion_scale * (h // 2)) + 1
         bw = int(self.distortion_scale * (w // 2)) + 1
         dx = self._randint(0, bw, (b, 4)).double()

@@ -10,7 +10,7 @@ import torch
 
 from .. import functional as F
 from ._base import RandomVideoTransform, VideoShape, VideoTransform
-from ._utils import kernel_size_pair
+from ._utils import finite, kernel_size_pair, positive_range
 
 __all__ = ["GaussianBlur", "Normalize", "ToDtype", "ToCTHW"]
 
@@ -56,13 +56,7 @@ class GaussianBlur(RandomVideoTransform):
     ) -> None:
         super().__init__(p=p, generator=generator, dynamic=dynamic)
         self.kernel_size = kernel_size_pair(kernel_size)
-        if isinstance(sigma, numbers.Number):
-            sigma = (float(sigma), float(sigma))
-        if not (isinstance(sigma, Sequence) and len(sigma) == 2 and 0 < sigma[0] <= sigma[1]):
-            raise ValueError(
-                f"sigma: expected a positive number or a range (min, max) with 0 < min <= max, got {sigma!r}"
-            )
-        self.sigma = (float(sigma[0]), float(sigma[1]))
+        self.sigma = positive_range(sigma, "sigma", number=True)
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
         sigma = self._uniform(shape.batch, low=self.sigma[0], high=self.sigma[1])
@@ -99,8 +93,8 @@ class Normalize(VideoTransform):
         self, mean: float | Sequence[float], std: float | Sequence[float], inplace: bool = False
     ) -> None:
         super().__init__()
-        self.mean = [float(mean)] if isinstance(mean, numbers.Number) else [float(m) for m in mean]
-        self.std = [float(std)] if isinstance(std, numbers.Number) else [float(s) for s in std]
+        self.mean = [finite(m, "mean") for m in ([mean] if isinstance(mean, numbers.Number) else mean)]
+        self.std = [finite(s, "std") for s in ([std] if isinstance(std, numbers.Number) else std)]
         for name, vals in (("mean", self.mean), ("std", self.std)):
             if len(vals) not in (1, 3):
                 raise ValueError(f"{name}: expected 1 or 3 values (one per channel), got {len(vals)}: {vals}")

@@ -43,6 +43,7 @@ from ..functional._temporal import (
     uniform_temporal_subsample,
 )
 from ._base import RandomVideoTransform, VideoShape, VideoTransform
+from ._utils import positive_int, probability
 
 __all__ = [
     "TemporalRandomCrop",
@@ -53,10 +54,7 @@ __all__ = [
 ]
 
 
-def _positive_int(value: Any, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
-    return value
+_positive_int = positive_int
 
 
 class _FrameTargets:
@@ -261,11 +259,8 @@ class RandomFrameDrop(_GatherTransform):
     def __init__(self, drop_prob: float = 0.2, max_fraction: float = 0.5, p: float = 1.0,
                  generator: torch.Generator | None = None) -> None:
         super().__init__(p=p, generator=generator)
-        for name, v in (("drop_prob", drop_prob), ("max_fraction", max_fraction)):
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0.0 <= float(v) <= 1.0:
-                raise ValueError(f"{name}: expected a number in [0, 1], got {v!r}")
-        self.drop_prob = float(drop_prob)
-        self.max_fraction = float(max_fraction)
+        self.drop_prob = probability(drop_prob, "drop_prob")
+        self.max_fraction = probability(max_fraction, "max_fraction")
 
     def sample_params(self, shape: VideoShape) -> dict[str, Any]:
         b, t = shape.batch, shape.frames

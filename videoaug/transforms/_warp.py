@@ -6,7 +6,6 @@ Kernel in :mod:`videoaug.functional._warp`. It is the untrained counterpart of t
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +16,7 @@ from .. import functional as F
 from ..functional._boxes import box_outline, enclosing_boxes
 from ..functional._warp import PADDING_MODES, smooth_warp_points
 from ._base import RandomVideoTransform, VideoShape
-from ._utils import Fill, check_fill, int_pair, interpolation_name, non_negative
+from ._utils import Fill, check_fill, int_pair, interpolation_name, non_negative, probability
 
 __all__ = ["RandomSmoothWarp"]
 
@@ -119,8 +118,7 @@ class RandomSmoothWarp(RandomVideoTransform):
         self.affine = non_negative(affine, "affine")
         self.displacement = non_negative(displacement, "displacement")
         self.grid_size = int_pair(grid_size, "grid_size")
-        if isinstance(drift, bool) or not isinstance(drift, numbers.Real) or not 0.0 <= float(drift) <= 1.0:
-            raise ValueError(f"drift: expected a number in [0, 1], got {drift!r}")
+        drift = probability(drift, "drift")
         if dynamic and drift:
             raise ValueError(f"drift: expected 0 with dynamic=True (the fields then follow smooth curves), "
                              f"got {drift!r}")
