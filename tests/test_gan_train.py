@@ -534,4 +534,5 @@ def test_resume_reads_a_checkpoint_config_of_the_old_flat_layout():
     old = json.loads(json.dumps(new))
     old["model"] = {**old["model"].pop("generator"), **old["model"]}
     assert _flat(_as_current_layout(old)) == _flat(new)
-    assert _flat({"model": {"generator": {"width": 4}, "d_width": 2}}) == {"model.generator.width": 4, "model.d_width": 2}
+    flat = _flat({"model": {"generator": {"width": 4}, "d_width": 2}})
+    assert flat == {"model.generator.width": 4, "model.d_width": 2}

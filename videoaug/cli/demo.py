@@ -30,9 +30,9 @@ import torch
 from torchvision.transforms import v2
 
 from videoaug._video import to_float
-from videoaug.cli._paths import check_out_dir
 from videoaug.cli import command_main
 from videoaug.cli._bench import time_call
+from videoaug.cli._paths import check_out_dir
 from videoaug.io import write_gif
 from videoaug.mix import CutMix, MixUp
 from videoaug.transforms import (

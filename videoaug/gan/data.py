@@ -19,7 +19,15 @@ from torch.utils.data import Dataset, DistributedSampler
 from videoaug.functional import luma
 from videoaug.gan.config import FitConfig
 
-__all__ = ["build_dataset", "check_dataset", "check_readable", "fit_clip", "LabelledSubset", "PairDataset", "PositionedSampler"]
+__all__ = [
+    "build_dataset",
+    "check_dataset",
+    "check_readable",
+    "fit_clip",
+    "LabelledSubset",
+    "PairDataset",
+    "PositionedSampler",
+]
 
 
 def build_dataset(cfg: FitConfig, split: str = "train") -> Dataset:

@@ -66,7 +66,8 @@ def gradient_problem(params: dict[str, torch.nn.Parameter]) -> str | None:
     bad = [(n, _count_bad([g])) for n, g in named]
     bad = [(n, c) for n, c in bad if c]
     total = sum(c for _, c in bad)
-    return f"{total} non-finite gradient values (in {', '.join(n for n, _ in bad[:3])}{', ...' if len(bad) > 3 else ''})"
+    names = ", ".join(n for n, _ in bad[:3]) + (", ..." if len(bad) > 3 else "")
+    return f"{total} non-finite gradient values (in {names})"
 
 
 def state_problem(opt_name: str, opt: torch.optim.Optimizer) -> str | None:
