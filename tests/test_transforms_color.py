@@ -387,3 +387,30 @@ def test_chunked_kernels_work_under_inference_mode():
         y = va.ColorJitter(0.4, 0.4, 0.4, 0.1)(x)
         z = va.Normalize([0.5] * 3, [0.25] * 3)(va.ToDtype(torch.float32, scale=True)(y))
     assert y.dtype == torch.uint8 and z.dtype == torch.float32 and z.shape == x.shape
+
+
+def test_color_jitter_checks_its_input_once_per_call(monkeypatch):
+    """One call, one check of the video (issue 13: it was checked four times), on replay too; a bad input is
+    still refused."""
+    import videoaug._video as video_module
+    import videoaug.transforms._base as base_module
+
+    calls = []
+    original = video_module.check_video
+
+    def counting(*args, **kwargs):
+        calls.append(args[0].shape)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(video_module, "check_video", counting)
+    monkeypatch.setattr(base_module, "check_video", counting)
+    jitter = ColorJitter(0.4, 0.4, 0.4, 0.1)
+    video = torch.rand(2, 4, 3, 8, 8)
+    jitter(video, torch.tensor([0, 1]))
+    assert len(calls) == 1
+    jitter.replay(video, params=jitter.last_params)
+    assert len(calls) == 2
+    with pytest.raises(ValueError, match="C=2"):
+        jitter(torch.rand(4, 2, 8, 8))
+    with pytest.raises(ValueError, match="C=2"):
+        jitter.replay(torch.rand(1, 4, 2, 8, 8), params=jitter.last_params)

@@ -59,14 +59,17 @@ def _check_common(video: torch.Tensor, name: str) -> None:
         raise TypeError(f"{name}: expected dtype uint8 or a floating dtype, got {video.dtype}")
 
 
-def as_batch(video: torch.Tensor, name: str = "video") -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
-    """Check ``video`` and view it as a plain batch tensor ``(B, T, C, H, W)``.
+def as_batch(video: torch.Tensor, name: str = "video", check: bool = True
+             ) -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
+    """Check ``video`` (unless ``check=False``: the caller checked it in this call) and view it as a plain batch
+    tensor ``(B, T, C, H, W)``.
 
     Returns:
         ``(batch, restore)``: ``batch`` is a plain tensor (a ``tv_tensors.Video`` is unwrapped, a clip gets a
         leading dimension of 1); ``restore(out)`` undoes both on a result whose leading dimension is ``B``.
     """
-    check_video(video, name)
+    if check:
+        check_video(video, name)
     plain = video.as_subclass(torch.Tensor) if isinstance(video, tv_tensors.Video) else video
     was_clip = plain.ndim == 4
     batch = plain.unsqueeze(0) if was_clip else plain

@@ -29,6 +29,7 @@ __all__ = [
     "adjust_saturation",
     "adjust_hue",
     "color_jitter",
+    "color_jitter_batch",
     "color_jitter_affine",
     "color_jitter_params",
     "apply_color_affine",
@@ -189,6 +190,12 @@ def apply_color_affine(
     the frame means it needs) never goes out to memory, so a uint8 clip is read once and written once.
     """
     batch, restore = as_batch(video)
+    return restore(_apply_color_affine(batch, matrix, offset, mean_gain))
+
+
+def _apply_color_affine(batch: torch.Tensor, matrix: torch.Tensor, offset: torch.Tensor | None,
+                        mean_gain: torch.Tensor | None) -> torch.Tensor:
+    """:func:`apply_color_affine` on a checked plain batch."""
     b, t, c, h, w = batch.shape
     dev = batch.device
     if matrix.shape != (b, c, c):
@@ -222,7 +229,7 @@ def apply_color_affine(
         run_chunked(run, b * t, max(1, _chunks.CHUNK_ELEMENTS // (c * h * w)))
     else:
         run(0, b * t)
-    return restore(out)
+    return out
 
 
 def color_jitter(
@@ -244,8 +251,21 @@ def color_jitter(
             order.
     """
     batch, restore = as_batch(video)
+    return restore(color_jitter_batch(batch, brightness, contrast, saturation, hue, order))
+
+
+def color_jitter_batch(
+    batch: torch.Tensor,
+    brightness: float | torch.Tensor = 1.0,
+    contrast: float | torch.Tensor = 1.0,
+    saturation: float | torch.Tensor = 1.0,
+    hue: float | torch.Tensor = 0.0,
+    order: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """:func:`color_jitter` on a plain batch ``(B, T, C, H, W)`` its caller has checked (``ColorJitter`` checks
+    its input once per call); returns a new contiguous batch."""
     matrix, mean_gain = color_jitter_params(batch, brightness, contrast, saturation, hue, order)
-    return restore(apply_color_affine(batch, matrix, mean_gain=mean_gain))
+    return _apply_color_affine(batch, matrix, None, mean_gain)
 
 
 def color_jitter_params(

@@ -117,6 +117,9 @@ def _find_video(flat_inputs: list[Any]) -> torch.Tensor:
     raise TypeError("expected a video tensor (T, C, H, W) or (B, T, C, H, W) among the inputs, found none")
 
 
+_TARGET_TYPES = (tv_tensors.Mask, tv_tensors.BoundingBoxes)
+
+
 class VideoTransform(v2.Transform):
     """A deterministic video transform. Subclasses implement :meth:`apply` on a batch ``(B, T, C, H, W)``."""
 
@@ -148,11 +151,17 @@ class VideoTransform(v2.Transform):
         self.check_inputs(flat_inputs)
         needs = self._needs_transform_list(flat_inputs)
         selected = [x for x, n in zip(flat_inputs, needs, strict=True) if n]
+        video = _find_video(selected)
+        # every video of the call is checked once: the one parameters are drawn for by make_params, the others
+        # (and all of them on replay) here; transform() and the kernels it calls do not check again
+        for x in selected:
+            if (x is not video or params is not None) and not isinstance(x, _TARGET_TYPES):
+                check_video(x)
         if params is None:
             params = self.make_params(selected)  # also collects the call's masks and boxes
-            params = self.add_call_params(params, structure, _find_video(selected))
+            params = self.add_call_params(params, structure, video)
         else:
-            self._targets = collect_targets(selected, _find_video(selected))
+            self._targets = collect_targets(selected, video)
         flat_outputs = [self.transform(x, params) if n else x for x, n in zip(flat_inputs, needs, strict=True)]
         return tree_unflatten(flat_outputs, spec)
 
@@ -170,7 +179,7 @@ class VideoTransform(v2.Transform):
     def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
         if isinstance(inpt, (tv_tensors.Mask, tv_tensors.BoundingBoxes)):
             return self._transform_target(inpt, params)
-        batch, restore = as_batch(inpt)
+        batch, restore = as_batch(inpt, check=False)  # checked once by _forward / make_params
         if params.get("per_frame") and not self._native_per_frame:
             return restore(_per_frame(self.apply, batch, params))
         return restore(self.apply(batch, params))

@@ -117,7 +117,7 @@ class ColorJitter(RandomVideoTransform):
         return out
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
-        return F.color_jitter(
+        return F.color_jitter_batch(  # the batch was checked once, by the call
             video,
             params["brightness"],
             params["contrast"],
