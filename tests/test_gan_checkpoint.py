@@ -201,9 +201,7 @@ def _tamper_weights(path, fn):
 def test_tampered_values_and_dtypes_with_valid_sha256_are_refused(saved, tamper, match):
     _, path = saved
     _tamper_weights(path, tamper)
-    with pytest.raises(CheckpointError, match=match) as info:
-        load_generator(path)
-    assert str(path / MODEL_FILE) in str(info.value)
+    _assert_refused_naming(path, MODEL_FILE, match)
 
 
 def test_huge_finite_weights_load(saved):
@@ -233,9 +231,7 @@ def test_foreign_architecture_is_refused(saved):
 def test_malformed_config_fields_name_the_file(saved, edit, match):
     _, path = saved
     _edit_config(path, edit)
-    with pytest.raises(CheckpointError, match=match) as info:
-        load_generator(path)
-    assert str(path / CONFIG_FILE) in str(info.value)
+    _assert_refused_naming(path, CONFIG_FILE, match)
 
 
 def test_config_of_random_bytes_names_the_file(saved):
@@ -244,3 +240,10 @@ def test_config_of_random_bytes_names_the_file(saved):
     with pytest.raises(CheckpointError, match="not valid JSON.*UTF-8") as info:
         load_generator(path)
     assert str(path / CONFIG_FILE) in str(info.value)
+
+
+def _assert_refused_naming(path, file_name, match):
+    """Loading the checkpoint at ``path`` raises a CheckpointError matching ``match`` and naming ``file_name``."""
+    with pytest.raises(CheckpointError, match=match) as info:
+        load_generator(path)
+    assert str(path / file_name) in str(info.value)
