@@ -188,20 +188,35 @@ def _tamper_weights(path, fn):
     _edit_config(path, lambda c: c["sha256"].update({MODEL_FILE: sha256_file(path / MODEL_FILE)}))
 
 
+def _weights(tamper):
+    return MODEL_FILE, lambda path: _tamper_weights(path, tamper)
+
+
+def _config(edit):
+    return CONFIG_FILE, lambda path: _edit_config(path, edit)
+
+
+# issue 12 items 11 and 12: tampered values and dtypes (with a valid sha256) and every broken config.json field
+# are refused with a CheckpointError naming the file
 @pytest.mark.parametrize(
-    "tamper, match",
+    "damage, match",
     [
-        (lambda sd: sd["affine_head.bias"].__setitem__(0, float("nan")), r"non-finite.*affine_head\.bias"),
-        (lambda sd: sd["affine_head.bias"].__setitem__(0, float("inf")), r"non-finite.*affine_head\.bias"),
-        (lambda sd: sd.update({"affine_head.bias": sd["affine_head.bias"].double()}), r"torch\.float64"),
-        (lambda sd: sd.update({"affine_head.bias": sd["affine_head.bias"].to(torch.int32)}), r"torch\.int32"),
-        (lambda sd: sd.update({"affine_head.bias": sd["affine_head.bias"] > 0}), r"torch\.bool"),
+        (_weights(lambda sd: sd["affine_head.bias"].__setitem__(0, float("nan"))), r"non-finite.*affine_head\.bias"),
+        (_weights(lambda sd: sd["affine_head.bias"].__setitem__(0, float("inf"))), r"non-finite.*affine_head\.bias"),
+        (_weights(lambda sd: sd.update({"affine_head.bias": sd["affine_head.bias"].double()})), r"torch\.float64"),
+        (_weights(lambda sd: sd.update({"affine_head.bias": sd["affine_head.bias"].to(torch.int32)})),
+         r"torch\.int32"),
+        (_weights(lambda sd: sd.update({"affine_head.bias": sd["affine_head.bias"] > 0})), r"torch\.bool"),
+        (_config(lambda c: c.update(class_names=5)), "class_names: expected a list of strings, got 5"),
+        (_config(lambda c: c.update(num_classes="3")), "num_classes: expected an integer"),
+        (_config(lambda c: c["generator"].update(width=-4)), "invalid generator arguments"),
     ],
 )
-def test_tampered_values_and_dtypes_with_valid_sha256_are_refused(saved, tamper, match):
+def test_tampered_weights_and_malformed_config_are_refused_naming_the_file(saved, damage, match):
     _, path = saved
-    _tamper_weights(path, tamper)
-    _assert_refused_naming(path, MODEL_FILE, match)
+    file_name, apply = damage
+    apply(path)
+    _assert_refused_naming(path, file_name, match)
 
 
 def test_huge_finite_weights_load(saved):
@@ -217,21 +232,6 @@ def test_foreign_architecture_is_refused(saved):
     _edit_config(path, lambda c: c.update(architecture="stylegan2"))
     with pytest.raises(CheckpointError, match=r"config\.json: architecture 'stylegan2'.*'rcgan-warp'"):
         load_generator(path)
-
-
-# -- issue 12 item 12: every broken config.json is a CheckpointError naming the file --------------------------
-@pytest.mark.parametrize(
-    "edit, match",
-    [
-        (lambda c: c.update(class_names=5), "class_names: expected a list of strings, got 5"),
-        (lambda c: c.update(num_classes="3"), "num_classes: expected an integer"),
-        (lambda c: c["generator"].update(width=-4), "invalid generator arguments"),
-    ],
-)
-def test_malformed_config_fields_name_the_file(saved, edit, match):
-    _, path = saved
-    _edit_config(path, edit)
-    _assert_refused_naming(path, CONFIG_FILE, match)
 
 
 def test_config_of_random_bytes_names_the_file(saved):

@@ -29,10 +29,10 @@ __all__ = [
     "adjust_saturation",
     "adjust_hue",
     "color_jitter",
-    "color_jitter_batch",
     "color_jitter_affine",
     "color_jitter_params",
     "apply_color_affine",
+    "apply_color_affine_batch",
     "adjust_sharpness",
     "posterize",
     "solarize",
@@ -190,12 +190,13 @@ def apply_color_affine(
     the frame means it needs) never goes out to memory, so a uint8 clip is read once and written once.
     """
     batch, restore = as_batch(video)
-    return restore(_apply_color_affine(batch, matrix, offset, mean_gain))
+    return restore(apply_color_affine_batch(batch, matrix, offset, mean_gain))
 
 
-def _apply_color_affine(batch: torch.Tensor, matrix: torch.Tensor, offset: torch.Tensor | None,
-                        mean_gain: torch.Tensor | None) -> torch.Tensor:
-    """:func:`apply_color_affine` on a checked plain batch."""
+def apply_color_affine_batch(batch: torch.Tensor, matrix: torch.Tensor, offset: torch.Tensor | None = None,
+                             mean_gain: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`apply_color_affine` on a plain batch ``(B, T, C, H, W)`` its caller has checked (a transform checks
+    its input once per call); returns a new contiguous batch."""
     b, t, c, h, w = batch.shape
     dev = batch.device
     if matrix.shape != (b, c, c):
@@ -251,21 +252,8 @@ def color_jitter(
             order.
     """
     batch, restore = as_batch(video)
-    return restore(color_jitter_batch(batch, brightness, contrast, saturation, hue, order))
-
-
-def color_jitter_batch(
-    batch: torch.Tensor,
-    brightness: float | torch.Tensor = 1.0,
-    contrast: float | torch.Tensor = 1.0,
-    saturation: float | torch.Tensor = 1.0,
-    hue: float | torch.Tensor = 0.0,
-    order: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """:func:`color_jitter` on a plain batch ``(B, T, C, H, W)`` its caller has checked (``ColorJitter`` checks
-    its input once per call); returns a new contiguous batch."""
     matrix, mean_gain = color_jitter_params(batch, brightness, contrast, saturation, hue, order)
-    return _apply_color_affine(batch, matrix, None, mean_gain)
+    return restore(apply_color_affine_batch(batch, matrix, None, mean_gain))
 
 
 def color_jitter_params(

@@ -117,14 +117,10 @@ class ColorJitter(RandomVideoTransform):
         return out
 
     def apply(self, video: torch.Tensor, params: dict[str, Any]) -> torch.Tensor:
-        return F.color_jitter_batch(  # the batch was checked once, by the call
-            video,
-            params["brightness"],
-            params["contrast"],
-            params["saturation"],
-            params["hue"],
-            order=params["order"],
+        matrix, mean_gain = F.color_jitter_params(
+            video, params["brightness"], params["contrast"], params["saturation"], params["hue"], params["order"]
         )
+        return F.apply_color_affine_batch(video, matrix, None, mean_gain)  # the batch was checked once, by the call
 
     def extra_repr(self) -> str:
         return (
