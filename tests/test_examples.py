@@ -507,3 +507,29 @@ def test_ucf101_evaluate_scores_single_clips_and_averages_each_videos_clips(ucf)
     videos[0, 0, :, 0], videos[0, 1, :, 1] = 5.0, 0.5
     assert ucf.evaluate(ChannelMeans(), [(videos, torch.tensor([0]))], lambda v: v, cpu, False, False) == 1.0
     assert ucf.evaluate(ChannelMeans(), [(videos, torch.tensor([1]))], lambda v: v, cpu, False, False) == 0.0
+
+
+# -- bench_public_api ----------------------------------------------------------------------------------------
+def test_bench_public_api_times_every_workload_and_writes_json(tmp_path, capsys):
+    bench = load_example("bench_public_api")
+    out = tmp_path / "t.json"
+    assert bench.main(["--quick", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert list(result) == list(bench.workloads(quick=True))
+    assert all(math.isfinite(s) and s >= 0 for s in result.values())
+    printed = capsys.readouterr().out
+    assert all(name in printed for name in result)
+
+
+def test_bench_public_api_workloads_do_what_they_say():
+    calls = load_example("bench_public_api").workloads(quick=True)
+    standard = calls["standard pipeline, batch 2"]()
+    assert standard.shape == (2, 4, 3, 28, 28) and standard.dtype == torch.float32
+    assert calls["standard pipeline, one clip"]().shape == (4, 3, 28, 28)
+    mixed, soft = calls["MixUp(elem), float batch 2"]()
+    assert mixed.shape == (2, 4, 3, 28, 28) and soft.shape == (2, 10)
+
+
+def test_bench_public_api_refuses_zero_repeats():
+    with pytest.raises(SystemExit):
+        load_example("bench_public_api").main(["--repeats", "0"])
