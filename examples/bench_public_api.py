@@ -64,7 +64,9 @@ def workloads(quick: bool = False) -> dict[str, Callable[[], object]]:
 
 
 def cpu_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """Median CPU seconds of ``repeats`` calls of ``fn`` after one warm-up call."""
+    """Median CPU seconds of ``repeats`` calls of ``fn`` after one warm-up call.
+
+    Not ``videoaug.cli.bench.time_call``: this file must also run against checkouts older than that helper."""
     fn()
     times = []
     for _ in range(repeats):
