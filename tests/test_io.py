@@ -18,6 +18,29 @@ from videoaug.io import VideoReadError, clip_indices, make_grid, probe, read_cli
 from videoaug.io import _pyav as _read_pyav
 from videoaug.io import _read as vio  # the reading module: patch probe where read_clip looks it up
 
+
+def test_bench_suite_on_given_files(tmp_path):
+    """``--io-videos``: one set per file, named by codec, size and key frames, read at ``--io-size``."""
+    import argparse
+
+    from videoaug.cli._bench import io as bench_io
+
+    a = write_video(tmp_path / "a.mp4", num_frames=40, height=48, width=64, gop=10)
+    b = write_video(tmp_path / "b.avi", num_frames=30, height=48, width=64, gop=10)  # MPEG-4: keys exactly every 10
+    args = argparse.Namespace(quick=False, repeats=1, batch=4, device="cpu", io_videos=[str(a), str(b)],
+                              io_size=[32, 40], io_clips=3)
+    records = bench_io.run(args, "cpu")
+    assert len(records) == 2 * 2 * len(bench_io.IMPLS)  # 2 files x 2 modes x readers; no generated sets
+    by_file = {r.extra["file"]: r for r in records}
+    assert by_file["a.mp4"].extra["codec"] == "h264" and by_file["b.avi"].extra["codec"] == "mpeg4"
+    assert by_file["a.mp4"].extra["frames"] == 40 and by_file["b.avi"].extra["frames"] == 30
+    assert "b.avi (mpeg4 64x48, 3 key frames in 30)" in by_file["b.avi"].pipeline
+    for r in records:
+        assert r.extra["read_size"] == [32, 40] and r.extra["clips"] == 3 and r.clips_per_second > 0
+    with pytest.raises(FileNotFoundError, match="--io-videos: no such file"):
+        bench_io.run(argparse.Namespace(repeats=1, io_videos=[str(tmp_path / "none.mp4")]), "cpu")
+
+
 BACKENDS = ["decord", "pyav"]
 
 

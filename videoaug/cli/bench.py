@@ -43,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for suite in SUITES:
         parser.add_argument(f"--{suite}", action="store_true", help=f"run the {suite} suite")
     parser.add_argument("--all", action="store_true", help="run every suite")
+    parser.add_argument("--io-videos", nargs="+", metavar="FILE", default=None,
+                        help="io suite: measure on these video files (one set each) instead of generated ones")
+    parser.add_argument("--io-size", nargs=2, type=int, metavar=("H", "W"), default=None,
+                        help="io suite with --io-videos: resize to H x W while decoding (default: stored size)")
+    parser.add_argument("--io-clips", type=int, default=24,
+                        help="io suite with --io-videos: random 16-frame clips per file (default: 24)")
 
 
 def selected_suites(args: argparse.Namespace) -> list[str]:

@@ -208,41 +208,76 @@ def _differences(datasets: dict[str, _Clips], n: int) -> tuple[int, float]:
 
 
 def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
-    """Measure clip reading in one process and in a 2-worker DataLoader; one Record per set, mode and reader."""
+    """Measure clip reading in one process and in a 2-worker DataLoader; one Record per set, mode and reader.
+
+    With ``args.io_videos`` (``videoaug bench --io --io-videos FILE ...``) the sets are those files, one set
+    each, read at ``args.io_size`` or their stored size, ``args.io_clips`` clips each; the generated and
+    prepared sets are then skipped.
+    """
     quick = getattr(args, "quick", False)
     repeats = max(1, int(args.repeats))
+    files = getattr(args, "io_videos", None)
+    if files:
+        return run_files(files, getattr(args, "io_size", None), int(getattr(args, "io_clips", 24)), repeats)
     frames = 40 if quick else 150
     records: list[Record] = []
     with tempfile.TemporaryDirectory(prefix="videoaug-bench-io-") as folder:
         for s in SETS:
             s = _quick(s) if quick else s
+            common = {"videos": s.videos, "frames": frames, "codec": s.codec, "gop": s.gop,
+                      "stored_size": [s.height, s.width]}
             specs = _specs(make_videos(folder, s, frames), s.clips)
-            datasets = {impl: _Clips(specs, impl, s.read_size) for impl in IMPLS}
-            max_diff, mean_diff = _differences(datasets, 8)
-            common = {
-                "videos": s.videos,
-                "frames": frames,
-                "codec": s.codec,
-                "gop": s.gop,
-                "stored_size": [s.height, s.width],
-                "read_size": list(s.read_size) if s.read_size else [s.height, s.width],
-                "clip_frames": CLIP_FRAMES,
-                "clips": len(specs),
-                "max_abs_diff": max_diff,
-                "mean_abs_diff": round(mean_diff, 3),
-            }
-            one = _medians([lambda ds=ds: [ds[i] for i in range(len(ds))] for ds in datasets.values()], repeats)
-            loaders = [
-                DataLoader(ds, batch_size=4, num_workers=2, persistent_workers=True, timeout=300)
-                for ds in datasets.values()
-            ]
-            two = _medians([lambda dl=dl: sum(len(x) for x in dl) for dl in loaders], repeats)
-            del loaders
-            for mode, seconds, batch in (("1 process", one, 1), ("DataLoader 2 workers", two, 4)):
-                for impl, sec in zip(IMPLS, seconds, strict=True):
-                    records.append(Record(f"16-frame clips, {s.name}, {mode}", impl, "cpu", batch,
-                                          len(specs) / sec, {**common, "median_seconds": sec}))
+            records += _measure_set(s.name, specs, s.read_size, common, repeats)
     records += run_prepared(quick, repeats)
+    return records
+
+
+def run_files(paths: list[str], size: list[int] | None, clips: int, repeats: int) -> list[Record]:
+    """The io measurement on existing video files, one set per file (``codec``, key-frame count from a demux)."""
+    records: list[Record] = []
+    read_size = (int(size[0]), int(size[1])) if size else None
+    for path in paths:
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"--io-videos: no such file: {path}")
+        codec, frames, keys = _demux_summary(path)
+        info = probe(path)
+        common = {"file": os.path.basename(path), "videos": 1, "frames": frames, "key_frames": keys,
+                  "codec": codec, "gop": None, "stored_size": [info.height, info.width]}
+        name = f"{os.path.basename(path)} ({codec} {info.width}x{info.height}, {keys} key frames in {frames})"
+        records += _measure_set(name, _specs([path], clips), read_size, common, repeats)
+    return records
+
+
+def _demux_summary(path: str) -> tuple[str, int, int]:
+    """``(codec name, video packets, key-frame packets)`` of the first video stream, by demuxing only."""
+    import av
+
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        packets = [p for p in container.demux(stream) if p.size]
+        return stream.codec_context.name, len(packets), sum(bool(p.is_keyframe) for p in packets)
+
+
+def _measure_set(name: str, specs: list[tuple[str, int, list[int]]], read_size: tuple[int, int] | None,
+                 common: dict, repeats: int) -> list[Record]:
+    """Every reader of :data:`IMPLS` on the same clips, in one process and through a 2-worker DataLoader."""
+    datasets = {impl: _Clips(specs, impl, read_size) for impl in IMPLS}
+    max_diff, mean_diff = _differences(datasets, 8)
+    common = {**common, "read_size": list(read_size) if read_size else common["stored_size"],
+              "clip_frames": CLIP_FRAMES, "clips": len(specs), "max_abs_diff": max_diff,
+              "mean_abs_diff": round(mean_diff, 3)}
+    one = _medians([lambda ds=ds: [ds[i] for i in range(len(ds))] for ds in datasets.values()], repeats)
+    loaders = [
+        DataLoader(ds, batch_size=4, num_workers=2, persistent_workers=True, timeout=300)
+        for ds in datasets.values()
+    ]
+    two = _medians([lambda dl=dl: sum(len(x) for x in dl) for dl in loaders], repeats)
+    del loaders
+    records = []
+    for mode, seconds, batch in (("1 process", one, 1), ("DataLoader 2 workers", two, 4)):
+        for impl, sec in zip(IMPLS, seconds, strict=True):
+            records.append(Record(f"16-frame clips, {name}, {mode}", impl, "cpu", batch,
+                                  len(specs) / sec, {**common, "median_seconds": sec}))
     return records
 
 
