@@ -38,6 +38,7 @@ def write_video(
     color: tuple[int, int, int] | None = None,
     faststart: bool = False,
     bframes: bool = False,
+    codec: str | None = None,
 ) -> Path:
     """Encode a video whose frame ``i`` shows :func:`pattern` ``(i)`` (or a solid ``color``) at ``path``.
 
@@ -46,9 +47,11 @@ def write_video(
     (H.264 only) encodes every key frame ``gop`` (default 20) apart with 3 non-reference B-frames between
     the P-frames (near-lossless, crf 10: x264 makes no B-frames when lossless), so that the stream is stored
     in a different order than shown and its index (decoding time stamps) starts one frame before 0.
+    ``codec`` overrides the extension's (``"libx264"`` in an ``.avi``: AVI stores no presentation time stamps,
+    so with ``bframes`` the decoded frames' made-up stamps come out of display order).
     """
     path = Path(path)
-    codec = CODECS[path.suffix.lower()]
+    codec = codec or CODECS[path.suffix.lower()]
     options = {"movflags": "faststart"} if faststart else {}
     with av.open(str(path), mode="w", options=options) as container:
         stream = container.add_stream(codec, rate=fps)

@@ -72,7 +72,14 @@ class _Video:
             raise _Error("the file has no video stream")
         self.container = container
         self.stream = stream = container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        # FFmpeg's AVI demuxer makes time stamps from the chunk count: with B-frames (H.264 in AVI) the decoded
+        # frames' stamps come out of display order, and the declared rate and frame count can be off by 2x
+        # (OpenCV's vtest.avi), so in AVI frames are identified by their position instead (see _decode_counted)
+        self.by_position = container.format.name == "avi"
+        if self.by_position:
+            rate = stream.guessed_rate or stream.average_rate or stream.base_rate
+        else:
+            rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         if not rate or stream.time_base is None:
             raise _Error("the video stream declares no frame rate or time base")
         self.rate = Fraction(rate)
@@ -98,7 +105,17 @@ class _Video:
         """Time stamps below this one belong to frames before ``index`` (``self.index(ts) < index``)."""
         return self.start + (index - 0.5) * float(self._ticks_per_frame)
 
+    @functools.cached_property
+    def entries(self) -> list[tuple[int, bool]]:
+        """``(timestamp, is_keyframe)`` of the container's index entries of non-empty packets, in stream order
+        (PyAV >= 14; else empty). Copied out at once: the entry objects view FFmpeg's index array, which the
+        demuxer may reallocate while reading."""
+        entries = getattr(self.stream, "index_entries", None) or ()
+        return [(int(e.timestamp), bool(e.is_keyframe)) for e in entries if e.size > 0]
+
     def num_frames(self) -> int:
+        if self.by_position and self.entries:
+            return len(self.entries)
         declared = self.stream.frames
         if declared > 0:
             return int(declared)
@@ -108,8 +125,10 @@ class _Video:
 
     def key_frames(self) -> list[int] | None:
         """Sorted frame indices of the key frames in the container's index (``None`` if it has none)."""
-        entries = getattr(self.stream, "index_entries", None) or ()  # PyAV >= 14
-        keys = sorted({self.index(e.timestamp) for e in entries if e.is_keyframe})
+        if self.by_position:
+            keys = [i for i, (_, key) in enumerate(self.entries) if key]
+        else:
+            keys = sorted({self.index(stamp) for stamp, key in self.entries if key})
         return keys or None
 
 
@@ -205,7 +224,10 @@ def read_frames(
         state = _Out(len(wanted), size)
         for run in runs:
             try:
-                _decode_run(video, run, slot, state, skip_nonref)
+                if video.by_position:
+                    _decode_counted(video, run, slot, state)
+                else:
+                    _decode_run(video, run, slot, state, skip_nonref)
             except av.FFmpegError as exc:
                 raise _Error(_decode_failure(wanted, n, f"PyAV: {_message(exc)}")) from None
             if state.missing(run):
@@ -287,3 +309,37 @@ def _decode_run(video: _Video, run: list[int], slot: dict[int, int], out: _Out, 
             cc.skip_frame = "DEFAULT"
             return  # end of stream: read_frames reports what is missing
         back = max(2 * back, 16)
+
+
+def _decode_counted(video: _Video, run: list[int], slot: dict[int, int], out: _Out) -> None:
+    """:func:`_decode_run` for containers whose time stamps cannot identify frames (AVI): seek to the key frame
+    at or before ``run[0]`` by its index entry and count the decoded frames in output order from there.
+
+    Frames are not dropped before the clip (a dropped frame would not be counted). If the seek does not land on
+    that key frame's packet, the run is decoded from the start of the stream instead.
+    """
+    container, stream, entries = video.container, video.stream, video.entries
+    keys = video.key_frames() or [0]
+    key = keys[bisect.bisect_right(keys, run[0]) - 1] if keys[0] <= run[0] else 0
+    for position in dict.fromkeys((key, 0)):  # the key frame, then the start of the stream
+        stamp = entries[position][0] if entries else video.start
+        container.seek(stamp, stream=stream, backward=True, any_frame=False)
+        pending = iter(run)
+        nxt = next(pending)
+        i = position
+        first = True
+        for packet in container.demux(stream):
+            if first and packet.size:
+                first = False
+                if position and packet.dts is not None and packet.dts != stamp:
+                    break  # landed elsewhere: count from the start instead
+            for frame in packet.decode():
+                if i == nxt:
+                    if i not in out.done:
+                        out.put(slot[i], i, frame)
+                    nxt = next(pending, None)
+                    if nxt is None:
+                        return
+                i += 1
+        else:
+            return  # end of stream: read_frames reports what is missing

@@ -164,6 +164,9 @@ def pyav_clip(
                 out[i] = frame.to_ndarray(format="rgb24", width=width, height=height)
             if i >= indices[-1]:
                 break
+    missing = [i for i in indices if i not in out]
+    if missing:  # e.g. an AVI whose made-up time stamps skip these indices
+        raise LookupError(f"frames {missing[:4]} of {path} have no frame with that time stamp")
     return torch.from_numpy(np.stack([out[i] for i in indices])).permute(0, 3, 1, 2)
 
 
@@ -200,11 +203,46 @@ def _medians(fns: list[Callable[[], object]], repeats: int) -> list[float]:
     return [statistics.median(t) for t in time_round_robin(fns, repeats=repeats)]
 
 
-def _differences(datasets: dict[str, _Clips], n: int) -> tuple[int, float]:
-    """Largest and mean absolute difference between videoaug's and PyAV's first ``n`` clips."""
-    ours, theirs = datasets[IMPLS[0]], datasets[IMPLS[1]]
-    diffs = [(ours[i].int() - theirs[i].int()).abs() for i in range(min(len(ours), n))]
+def _differences(ours: list[torch.Tensor], theirs: list[torch.Tensor]) -> tuple[int, float]:
+    """Largest and mean absolute difference between two readers' clips of the same specs."""
+    diffs = [(a.int() - b.int()).abs() for a, b in zip(ours, theirs, strict=True)]
     return max(int(d.max()) for d in diffs), float(torch.stack([d.float().mean() for d in diffs]).mean())
+
+
+REFERENCE_SCALE = 4  # the sequential decode is compared at 1/4 of the read size
+
+
+def reference_frames(path: str, size: tuple[int, int]) -> torch.Tensor:
+    """Every frame of ``path`` in the decoder's output order at ``size // REFERENCE_SCALE``: float ``(N, 3, h, w)``.
+
+    A sequential decode from the first packet needs no seeking and no time stamps, so frame ``i`` of it is the
+    ground truth for frame ``i`` of any reader.
+    """
+    import av
+
+    h, w = max(1, size[0] // REFERENCE_SCALE), max(1, size[1] // REFERENCE_SCALE)
+    frames = []
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.thread_count = 1
+        for frame in container.decode(stream):
+            frames.append(torch.from_numpy(frame.to_ndarray(format="rgb24", width=w, height=h)))
+    return torch.stack(frames).permute(0, 3, 1, 2).float()
+
+
+def wrong_frames(clips: list[torch.Tensor], specs: list[tuple[str, int, list[int]]], ref: torch.Tensor) -> int:
+    """How many frames of ``clips`` (uint8 ``(T, 3, H, W)``, read for ``specs``) are not the frame they claim.
+
+    A frame is wrong when another frame of the sequential decode ``ref`` matches it better by more than one grey
+    level than the one at its index (so repeated or static frames do not count).
+    """
+    wrong = 0
+    for clip, (_, _, indices) in zip(clips, specs, strict=True):
+        small = torch.nn.functional.interpolate(clip.float(), size=ref.shape[-2:], mode="bilinear", antialias=True)
+        for frame, i in zip(small, indices, strict=True):
+            d = (ref - frame).abs().mean((1, 2, 3))
+            wrong += int(i >= len(ref) or float(d[i] - d.min()) > 1.0)
+    return wrong
 
 
 def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
@@ -244,7 +282,8 @@ def run_files(paths: list[str], size: list[int] | None, clips: int, repeats: int
         common = {"file": os.path.basename(path), "videos": 1, "frames": frames, "key_frames": keys,
                   "codec": codec, "gop": None, "stored_size": [info.height, info.width]}
         name = f"{os.path.basename(path)} ({codec} {info.width}x{info.height}, {keys} key frames in {frames})"
-        records += _measure_set(name, _specs([path], clips), read_size, common, repeats)
+        ref = reference_frames(path, read_size or (info.height, info.width))
+        records += _measure_set(name, _specs([path], clips), read_size, common, repeats, ref)
     return records
 
 
@@ -259,25 +298,48 @@ def _demux_summary(path: str) -> tuple[str, int, int]:
 
 
 def _measure_set(name: str, specs: list[tuple[str, int, list[int]]], read_size: tuple[int, int] | None,
-                 common: dict, repeats: int) -> list[Record]:
-    """Every reader of :data:`IMPLS` on the same clips, in one process and through a 2-worker DataLoader."""
+                 common: dict, repeats: int, reference: torch.Tensor | None = None) -> list[Record]:
+    """Every reader of :data:`IMPLS` on the same clips, in one process and through a 2-worker DataLoader.
+
+    Each reader first reads the first 8 clips untimed. One that raises is not timed: its records have 0 clips/s
+    and ``extra["failed"]``, the error. With ``reference`` (:func:`reference_frames` of the set's one file),
+    ``extra["wrong_frames"]`` counts the frames of those clips that are not the frame they claim.
+    """
     datasets = {impl: _Clips(specs, impl, read_size) for impl in IMPLS}
-    max_diff, mean_diff = _differences(datasets, 8)
+    checked = specs[:8]
+    first, failed = {}, {}
+    for impl, ds in datasets.items():
+        try:
+            first[impl] = [ds[i] for i in range(len(checked))]
+        except Exception as exc:  # a reader that cannot read this file is reported, not timed
+            failed[impl] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
     common = {**common, "read_size": list(read_size) if read_size else common["stored_size"],
-              "clip_frames": CLIP_FRAMES, "clips": len(specs), "max_abs_diff": max_diff,
-              "mean_abs_diff": round(mean_diff, 3)}
-    one = _medians([lambda ds=ds: [ds[i] for i in range(len(ds))] for ds in datasets.values()], repeats)
+              "clip_frames": CLIP_FRAMES, "clips": len(specs)}
+    if IMPLS[0] in first and IMPLS[1] in first:
+        max_diff, mean_diff = _differences(first[IMPLS[0]], first[IMPLS[1]])
+        common.update(max_abs_diff=max_diff, mean_abs_diff=round(mean_diff, 3))
+    wrong = {impl: wrong_frames(clips, checked, reference) for impl, clips in first.items()} if (
+        reference is not None) else {}
+    timed = {impl: ds for impl, ds in datasets.items() if impl in first}
+    records = [
+        Record(f"16-frame clips, {name}, {mode}", impl, "cpu", batch, 0.0, {**common, "failed": failed[impl]})
+        for mode, batch in (("1 process", 1), ("DataLoader 2 workers", 4)) for impl in failed
+    ]
+    if not timed:
+        return records
+    one = _medians([lambda ds=ds: [ds[i] for i in range(len(ds))] for ds in timed.values()], repeats)
     loaders = [
         DataLoader(ds, batch_size=4, num_workers=2, persistent_workers=True, timeout=300)
-        for ds in datasets.values()
+        for ds in timed.values()
     ]
     two = _medians([lambda dl=dl: sum(len(x) for x in dl) for dl in loaders], repeats)
     del loaders
-    records = []
     for mode, seconds, batch in (("1 process", one, 1), ("DataLoader 2 workers", two, 4)):
-        for impl, sec in zip(IMPLS, seconds, strict=True):
-            records.append(Record(f"16-frame clips, {name}, {mode}", impl, "cpu", batch,
-                                  len(specs) / sec, {**common, "median_seconds": sec}))
+        for impl, sec in zip(timed, seconds, strict=True):
+            extra = {**common, "median_seconds": sec}
+            if impl in wrong:
+                extra.update(wrong_frames=wrong[impl], checked_frames=len(checked) * CLIP_FRAMES)
+            records.append(Record(f"16-frame clips, {name}, {mode}", impl, "cpu", batch, len(specs) / sec, extra))
     return records
 
 
