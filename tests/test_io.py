@@ -392,7 +392,10 @@ def test_read_error_pickles():
 
 
 class TestBackends:
-    def test_auto_reads_h264_with_pyav_and_other_codecs_with_decord(self, vids, monkeypatch):
+    def test_auto_reads_its_pyav_codecs_with_pyav_and_other_codecs_with_decord(self, vids, monkeypatch):
+        assert {"h264", "mpeg4"} <= vio.PYAV_FIRST
+        assert frame_ids(read_clip(vids[".avi"], 40, "dense")).tolist() == list(range(40))  # MPEG-4, by PyAV
+        monkeypatch.setattr(vio, "PYAV_FIRST", frozenset({"h264"}))  # MPEG-4 Part 2 now stands for "the others"
         used = []
         real_decord, real_pyav = vio._read_decord, vio._read_pyav_frames
         monkeypatch.setattr(vio, "_read_decord", lambda *a: used.append("decord") or real_decord(*a))
@@ -415,6 +418,7 @@ class TestBackends:
             raise VideoReadError.at(path, f"{failing} cannot read it")
 
         monkeypatch.setattr(vio, "_read_decord" if failing == "decord" else "_read_pyav_frames", broken)
+        monkeypatch.setattr(vio, "PYAV_FIRST", frozenset({"h264"}))
         for key in (".mp4", ".avi"):  # PyAV goes first for H.264, decord for MPEG-4
             g = torch.Generator().manual_seed(4)
             clip = read_clip(vids[key], 6, "random", generator=g)

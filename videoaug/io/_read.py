@@ -7,8 +7,8 @@ scaler), and returns a ``uint8`` tensor ``(T, C, H, W)``, or ``(K, T, C, H, W)``
 Backends (``backend=``): ``"decord"`` (one ``get_batch`` call, decord's bundled FFmpeg 4.1; wheels for x86-64
 Linux and Windows only), ``"pyav"`` (:mod:`videoaug.io._pyav`: seek, decode forward, convert only the
 wanted frames; PyAV's bundled FFmpeg, wheels for every platform) and ``"auto"`` (the default): without decord,
-PyAV; with decord, PyAV for the codecs in :data:`PYAV_FIRST` (H.264, HEVC: measured faster there), decord for
-the others (MPEG-4 Part 2 and the rest), and the other backend where the first cannot read the file. The codec
+PyAV; with decord, PyAV for the codecs in :data:`PYAV_FIRST` (H.264, HEVC, MPEG-4 Part 2, H.263: measured
+faster there), decord for the others, and the other backend where the first cannot read the file. The codec
 comes from ``info`` when given (datasets pass their index entry), else PyAV opens the file and hands it to
 decord when the codec is not one of its own. Both backends give the same frames for the same indices, the same
 shapes and dtype and the same :class:`VideoReadError` causes.
@@ -113,8 +113,10 @@ class VideoInfo:
     codec: str = ""
 
 
-#: codecs that ``backend="auto"`` reads with PyAV even where decord is installed (measured faster there)
-PYAV_FIRST = frozenset({"h264", "hevc"})
+#: codecs that ``backend="auto"`` reads with PyAV even where decord is installed: measured faster there on an
+#: idle machine (docs/benchmarks.md, H.264 in MP4 and AVI, MPEG-4 Part 2 in AVI, H.263 in MOV), and decord
+#: returns wrong frames for H.264 with B-frames in AVI (docs/io.md); HEVC shares H.264's decoding pattern
+PYAV_FIRST = frozenset({"h264", "hevc", "mpeg4", "h263"})
 
 
 # ---------------------------------------------------------------------------------------------- decord access
@@ -437,8 +439,9 @@ def read_clip(
             cores). Short clips gain nothing from frame threading, which restarts at every seek, and DataLoader
             workers already use the cores: on an idle 2-core machine 1 thread read random 16-frame clips 1.1x
             to 1.7x faster than 0 (docs/benchmarks.md).
-        backend: ``"auto"`` (default: PyAV for H.264 / HEVC and where decord is not installed, decord for
-            other codecs, each falling back to the other for a file it cannot read), ``"decord"`` or
+        backend: ``"auto"`` (default: PyAV for the codecs of :data:`PYAV_FIRST` and where decord is not
+            installed, decord for other codecs, each falling back to the other for a file it cannot read),
+            ``"decord"`` or
             ``"pyav"``. The frames, shapes and errors are the same; docs/io.md says which is faster where.
 
     Shape:
