@@ -125,6 +125,10 @@ class _Video:
 
     def key_frames(self) -> list[int] | None:
         """Sorted frame indices of the key frames in the container's index (``None`` if it has none)."""
+        return self._keys
+
+    @functools.cached_property
+    def _keys(self) -> list[int] | None:
         if self.by_position:
             keys = [i for i, (_, key) in enumerate(self.entries) if key]
         else:
@@ -164,12 +168,17 @@ def probe(path: str, num_threads: int = 1) -> tuple[int, float, int, int, str]:
         return n, float(video.rate), int(frame.height), int(frame.width), video.cc.name
 
 
+def _key_at_or_before(keys: list[int], index: int, default: int) -> int:
+    """The last of the sorted ``keys`` that is ``<= index``, or ``default`` if none is."""
+    return keys[bisect.bisect_right(keys, index) - 1] if keys[0] <= index else default
+
+
 def _runs(wanted: list[int], keys: list[int] | None) -> list[list[int]]:
     """Cut the sorted ``wanted`` indices where a seek to a key frame skips more than ``SEEK_MIN_SKIP`` frames."""
     runs = [[wanted[0]]]
     for a, b in itertools.pairwise(wanted):
         if keys is not None and b - a > SEEK_MIN_SKIP:
-            key = keys[bisect.bisect_right(keys, b) - 1] if keys[0] <= b else -1
+            key = _key_at_or_before(keys, b, -1)
             if key - a > SEEK_MIN_SKIP:
                 runs.append([b])
                 continue
@@ -319,8 +328,7 @@ def _decode_counted(video: _Video, run: list[int], slot: dict[int, int], out: _O
     that key frame's packet, the run is decoded from the start of the stream instead.
     """
     container, stream, entries = video.container, video.stream, video.entries
-    keys = video.key_frames() or [0]
-    key = keys[bisect.bisect_right(keys, run[0]) - 1] if keys[0] <= run[0] else 0
+    key = _key_at_or_before(video.key_frames() or [0], run[0], 0)
     for position in dict.fromkeys((key, 0)):  # the key frame, then the start of the stream
         stamp = entries[position][0] if entries else video.start
         container.seek(stamp, stream=stream, backward=True, any_frame=False)
