@@ -60,6 +60,24 @@ def test_round_trip_gives_the_same_generator(saved):
     assert load_generator(path / CONFIG_FILE)[1] == config
 
 
+def test_lstm_core_round_trip_and_old_configs_mean_gru(tmp_path):
+    torch.manual_seed(0)
+    g = Generator(channels=1, num_classes=3, core="lstm", **SMALL)
+    with torch.no_grad():
+        for p in g.parameters():
+            p.normal_(0, 0.2)
+    path = save_generator(tmp_path / "lstm", g, INFO)
+    loaded, config = load_generator(path)
+    assert isinstance(loaded.rnn, torch.nn.LSTM) and config["generator"]["core"] == "lstm"
+    x = torch.rand(2, 3, 1, 16, 16)
+    n = g.sample_noise(2, 3, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(loaded(x, torch.tensor([1, -1]), n), g(x, torch.tensor([1, -1]), n))
+    # checkpoints written before the option existed have no "core": they hold a GRU
+    gru = save_generator(tmp_path / "gru", Generator(channels=1, num_classes=3, **SMALL), INFO)
+    _edit_config(gru, lambda c: c["generator"].pop("core"))
+    assert isinstance(load_generator(gru)[0].rnn, torch.nn.GRU)
+
+
 def test_tampered_weights_are_refused(saved):
     _, path = saved
     data = bytearray((path / MODEL_FILE).read_bytes())
@@ -112,6 +130,8 @@ def _edit_config(path, fn):
         (lambda c: c.update(format_version=2), "format version 2"),
         (lambda c: c.update(format="other"), "format 'other'"),
         (lambda c: c["generator"].update(hidden=9), "wrong shapes"),
+        (lambda c: c["generator"].update(core="lstm"), "wrong shapes"),  # GRU weights, an LSTM's config
+        (lambda c: c["generator"].update(core="rnn"), "core must be one of 'gru', 'lstm', got 'rnn'"),
         (lambda c: c["generator"].update(colour=1), "unknown generator arguments colour"),
         (lambda c: c.update(num_classes=4, class_names=list("abcd")), "num_classes=4 disagrees"),
         (lambda c: c.update(class_names=["a"]), "1 class_names"),

@@ -37,6 +37,29 @@ def test_generator_shape_dtype_any_size(shape, labels, dtype, make_video):
     assert not torch.equal(y, x)  # a randomised generator changes the clip
 
 
+@pytest.mark.parametrize("core, module", [("gru", nn.GRU), ("lstm", nn.LSTM)])
+def test_recurrent_core_choice(core, module, make_video):
+    g = Generator(channels=1, num_classes=3, core=core, **SMALL)
+    assert isinstance(g.rnn, module) and g.rnn.bidirectional
+    x = make_video(B=2, T=4, C=1, H=16, W=16, dtype=torch.float32)
+    assert torch.allclose(g(x, torch.tensor([0, -1])), x, atol=1e-5)  # untrained: the identity, either core
+    _randomised(g)
+    y = g(x, torch.tensor([0, 2]))
+    y.sum().backward()
+    assert g.rnn.weight_ih_l0.grad is not None and g.rnn.weight_ih_l0.grad.abs().sum() > 0
+    # the core sees the whole clip in both directions: changing the last frame changes the first output frame
+    x2 = x.clone()
+    x2[:, -1] = 1 - x2[:, -1]
+    n = g.sample_noise(2, 4, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        assert not torch.allclose(g(x, torch.tensor([0, 2]), n)[:, 0], g(x2, torch.tensor([0, 2]), n)[:, 0])
+
+
+def test_unknown_core_is_refused():
+    with pytest.raises(ValueError, match="core must be one of 'gru', 'lstm', got 'transformer'"):
+        Generator(channels=1, num_classes=3, core="transformer", **SMALL)
+
+
 def test_clip_input_and_rgb():
     g = _randomised(Generator(channels=3, num_classes=2, **SMALL))
     clip = torch.rand(3, 3, 20, 24)

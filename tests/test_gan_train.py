@@ -405,10 +405,10 @@ def test_cli_resume_continues_the_run(tmp_path):
     assert load_generator(run / "generator")[1]["steps"] == 3
 
 
-def _non_default(value):
-    """A valid value other than ``value`` for a generator setting."""
+def _non_default(value, choices=("border", "reflection", "zeros")):
+    """A valid value other than ``value`` for a generator setting (``choices``: a string setting's)."""
     if isinstance(value, str):
-        return next(m for m in ("border", "reflection", "zeros") if m != value)
+        return next(m for m in choices if m != value)
     return value + 1 if isinstance(value, int) else value + 0.05
 
 
@@ -418,7 +418,11 @@ def test_every_generator_setting_of_the_config_reaches_the_generator(tmp_path):
     from videoaug.gan.networks import GeneratorSettings
 
     base = tiny_cfg(steps=1).model.generator
-    wanted = {f.name: _non_default(getattr(base, f.name)) for f in dataclasses.fields(GeneratorSettings)}
+    from videoaug.gan.networks import RECURRENT_CORES
+
+    choices = {"core": tuple(RECURRENT_CORES)}
+    wanted = {f.name: _non_default(getattr(base, f.name), *([choices[f.name]] if f.name in choices else []))
+              for f in dataclasses.fields(GeneratorSettings)}
     toml = "\n".join(f"{k} = {json.dumps(v)}" for k, v in wanted.items())
     path = tmp_path / "g.toml"
     path.write_text(f"[model.generator]\n{toml}\n")

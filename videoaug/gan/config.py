@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from videoaug.gan.networks import GeneratorSettings
+from videoaug.gan.networks import RECURRENT_CORES, GeneratorSettings
 
 __all__ = [
     "DataConfig",
@@ -221,6 +221,7 @@ class FitConfig:
             "'zeros', 'border' or 'reflection'",
             g.padding_mode,
         )
+        _check(g.core in RECURRENT_CORES, "model.generator.core", "'gru' or 'lstm'", g.core)
         for name in ("d_width", "d_clip_width", "d_frames"):
             _check(getattr(m, name) >= 1, f"model.{name}", "a positive int", getattr(m, name))
         for f in dataclasses.fields(lo):

@@ -35,7 +35,11 @@ __all__ = [
     "ClipDiscriminator",
     "sample_noise",
     "count_parameters",
+    "RECURRENT_CORES",
 ]
+
+#: the generator's recurrent cores over the frames, by the name ``GeneratorSettings.core`` takes
+RECURRENT_CORES = {"gru": nn.GRU, "lstm": nn.LSTM}
 
 
 @dataclass
@@ -44,7 +48,7 @@ class GeneratorSettings:
 
     Args:
         width: channels of the first encoder stage (the second and third have ``2 * width``).
-        hidden: hidden units per direction of the bidirectional GRU.
+        hidden: hidden units per direction of the bidirectional recurrent core.
         embed_dim: size of the class embedding.
         z_dim: size of the per-clip noise vector.
         frame_noise_dim: size of the per-frame noise vector.
@@ -54,6 +58,8 @@ class GeneratorSettings:
         max_gain: largest relative change of brightness (gain in ``[1 - max_gain, 1 + max_gain]``).
         max_bias: largest additive brightness offset.
         padding_mode: ``grid_sample`` padding for pixels pulled from outside the frame.
+        core: the recurrent core over the frames: ``"gru"`` (bidirectional GRU) or ``"lstm"`` (bidirectional
+            LSTM, as in RCGAN, Esteban et al. 2017).
     """
 
     width: int = 16
@@ -67,6 +73,7 @@ class GeneratorSettings:
     max_gain: float = 0.25
     max_bias: float = 0.1
     padding_mode: str = "zeros"
+    core: str = "gru"
 
 
 @dataclass
@@ -133,10 +140,11 @@ class Generator(nn.Module):
 
     Architecture: a small ResNet (4×4 patch stem, two residual blocks) encodes each frame (resized to
     ``resolution``) to 1/8 of the resolution; the globally pooled frame features, the class embedding, the
-    per-clip noise ``z`` and the per-frame noise enter a bidirectional GRU at every time step. From each GRU
-    output a linear head predicts a bounded affine warp; the same output modulates (FiLM) the frame's 1/8
-    feature map, from which a convolutional head predicts a bounded residual displacement field and a
-    photometric gain and bias. The fields are upsampled bilinearly to the input size and applied with
+    per-clip noise ``z`` and the per-frame noise enter a bidirectional GRU (or LSTM, ``core="lstm"``) at every
+    time step. From each recurrent output a linear head predicts a bounded affine warp; the same output
+    modulates (FiLM) the frame's 1/8 feature map, from which a convolutional head predicts a bounded residual
+    displacement field and a photometric gain and bias. The fields are upsampled bilinearly to the input size
+    and applied with
     ``grid_sample``. The last layers start at zero, so an untrained generator is the identity. ``strength``
     scales every field (0 gives the input back, 1 the trained amount; values above 1 go further than the
     bounds the model was trained with).
@@ -166,6 +174,9 @@ class Generator(nn.Module):
             raise ValueError(f"Generator: num_classes must be >= 1, got {cfg.num_classes}")
         if min(cfg.resolution) < 16:
             raise ValueError(f"Generator: resolution must be at least 16x16, got {cfg.resolution}")
+        if cfg.core not in RECURRENT_CORES:
+            raise ValueError(f"Generator: core must be one of {', '.join(map(repr, RECURRENT_CORES))}, got "
+                             f"{cfg.core!r}")
         self.config = cfg
         w, c = cfg.width, cfg.channels
         feat = 2 * w
@@ -177,7 +188,7 @@ class Generator(nn.Module):
         )
         self.embed = nn.Embedding(cfg.num_classes + 1, cfg.embed_dim)
         rnn_in = feat + cfg.embed_dim + cfg.z_dim + cfg.frame_noise_dim
-        self.rnn = nn.GRU(rnn_in, cfg.hidden, batch_first=True, bidirectional=True)
+        self.rnn = RECURRENT_CORES[cfg.core](rnn_in, cfg.hidden, batch_first=True, bidirectional=True)
         out = 2 * cfg.hidden
         self.affine_head = nn.Linear(out, 6)
         self.film = nn.Linear(out, 2 * feat)
