@@ -142,6 +142,20 @@ def test_fused_kernel_reads_any_strides(make_video):
         assert torch.equal(out, ref)
 
 
+@pytest.mark.parametrize("batched", [True, False])
+def test_read_clip_layout_gives_the_same_values(make_video, batched):
+    # frames stored (T, H, W, C), as read_clip returns them, take torch's channels-last resize path unconverted
+    x = make_video(B=4 if batched else None, T=5, H=30, W=40)
+    hwc = x.movedim(-3, -1).contiguous().movedim(-1, -3)
+    assert hwc.stride(-3) == 1 and torch.equal(hwc, x)
+    for pipeline in (v2.Compose(standard()), fuse(standard())):
+        a, b = same_seed(pipeline, pipeline, x), same_seed(pipeline, pipeline, hwc)
+        assert torch.equal(a[0], b[0])
+    box = torch.tensor([[2, 3, 20, 31]] * (4 if batched else 1))
+    ref = F.fused_pipeline(x, box=box, size=(12, 16), scale=True, mean=MEAN, std=STD)
+    assert torch.equal(F.fused_pipeline(hwc, box=box, size=(12, 16), scale=True, mean=MEAN, std=STD), ref)
+
+
 def test_fused_kernel_errors(make_video):
     x = make_video(B=2, T=3)
     with pytest.raises(TypeError, match="uint8 or float32"):

@@ -141,6 +141,21 @@ class TestResizedCrop:
         assert out.dtype == dtype and out.shape == (4, 4, 3, *size)
         _close(out, ref, dtype)
 
+    @pytest.mark.parametrize("one_box", [True, False])
+    def test_frames_stored_hwc_give_the_same_values(self, one_box):
+        # read_clip's layout: the uint8 CPU resize runs channels-last on it; the values are the same
+        x = make_video(B=4, H=16, W=20)
+        hwc = x.movedim(-3, -1).contiguous().movedim(-1, -3)
+        boxes = {k: v[:1].expand(4) for k, v in BOXES.items()} if one_box else BOXES
+        out = VF.resized_crop(hwc, **boxes, size=(9, 11), batched=False)
+        assert torch.equal(out, VF.resized_crop(x, **boxes, size=(9, 11), batched=False))
+        assert torch.equal(VF.resize(hwc, (9, 11)), VF.resize(x, (9, 11)))
+        # the speed comes from handing torch's kernel the channels-last tensor it works in, not a converted one
+        from videoaug.functional._geometry import _interpolate
+
+        assert _interpolate(hwc[0, :, :, 2:12, 3:15], (9, 11), True).is_contiguous(memory_format=torch.channels_last)
+        assert _interpolate(x[0, :, :, 2:12, 3:15], (9, 11), True).is_contiguous()
+
     def test_large_frames_many_tiles(self):
         x = make_video(B=3, T=2, H=70, W=93)
         boxes = dict(top=torch.tensor([0, 10, 33]), left=torch.tensor([5, 0, 40]),
@@ -423,3 +438,9 @@ def test_bench_suite_quick(tmp_path, capsys):
     stages = [r["impl"] for r in data["records"] if r["pipeline"].startswith("stages of the standard")]
     assert stages == ["RandomResizedCrop", "RandomHorizontalFlip", "ColorJitter", "ToDtype", "Normalize",
                       suite.FLOOR]
+    # the same pipelines on read_clip's memory layout, with their own floor
+    hwc = {(r["pipeline"].endswith("one clip"), r["impl"]) for r in data["records"]
+           if r["pipeline"].startswith(suite.HWC_PREFIX)}
+    assert hwc == {(False, suite.VIDEOAUG), (False, suite.VIDEOAUG_FUSED), (False, suite.FLOOR),
+                   (True, suite.TORCHVISION_ONE), (True, suite.VIDEOAUG_ONE), (True, suite.VIDEOAUG_FUSED_ONE)}
+    assert all("thp_mem_alloc" in r["extra"] for r in records)

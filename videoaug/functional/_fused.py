@@ -21,7 +21,7 @@ import torch
 from .._video import as_batch
 from ._chunks import CHUNK_ELEMENTS, run_chunked
 from ._geometry import _interpolate, check_boxes, resized_crop
-from ._misc import normalize_coefficients
+from ._misc import normalize_coefficients, scale_shift
 from ._utils import size_pair
 
 __all__ = ["fused_pipeline"]
@@ -125,7 +125,7 @@ def fused_pipeline(
         if k is not None:
             y.mul_(k)
         if norm is not None:
-            torch.addcmul(norm[1], y, norm[0], out=dst)
+            scale_shift(y, norm[0], norm[1], dst)
         else:
             dst.copy_(y)
 

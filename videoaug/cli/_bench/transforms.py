@@ -18,6 +18,9 @@ input, round-robin (one run of each per round, so load from other processes shif
     implementation must do;
 - one clip (what a DataLoader worker does): ``torchvision v2``, ``videoaug`` and ``videoaug fuse()`` on one
   ``(T, C, H, W)`` clip, and the floor for one clip;
+- the same batch and clip rows on input stored ``(T, H, W, C)`` in memory (rows ``stored THWC: ...``): the
+  layout :func:`videoaug.io.read_clip` returns (a ``(T, C, H, W)`` view of decoded frames), in which torch's
+  uint8 resize skips its layout conversions;
 - the stages of the unfused videoaug pipeline on the batch, each on the output of the one before (computed once
   before timing), and the floor again: where the unfused time goes;
 - ``dynamic=True pipeline``: the videoaug pipeline with ``dynamic=True`` on ``RandomResizedCrop`` and
@@ -32,6 +35,7 @@ tests can run the suite.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -54,6 +58,7 @@ VIDEOAUG_FUSED = "videoaug fuse() (batch)"
 VIDEOAUG_FUSED_ONE = "videoaug fuse()"
 FLOOR = "floor (read + uint8->float write)"
 DYNAMIC = "dynamic=True pipeline"
+HWC_PREFIX = "stored THWC: "
 
 
 def _sizes(args: argparse.Namespace) -> tuple[int, int, int, int, int]:
@@ -148,6 +153,7 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
     b, t, h, w, crop = _sizes(args)
     batch, _, repeats = input_batch(args, device)
     clip = batch[0].clone()
+    hwc = batch.permute(0, 1, 3, 4, 2).contiguous().permute(0, 1, 4, 2, 3)  # same values, read_clip's layout
     dtype = getattr(torch, getattr(args, "dtype", "float32"))
     ours, theirs = videoaug_pipeline(crop, dtype), torchvision_pipeline(crop, dtype)
     kornia, fused = kornia_pipeline(crop, device, dtype), fused_pipeline(crop, dtype)
@@ -166,6 +172,12 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
         (clip_name, VIDEOAUG_ONE, 1, lambda: ours(clip)),
         (clip_name, VIDEOAUG_FUSED_ONE, 1, lambda: fused(clip)),
         (clip_name, FLOOR, 1, _floor(clip.unsqueeze(0), crop, dtype)),
+        (HWC_PREFIX + batch_name, VIDEOAUG, b, lambda: ours(hwc)),
+        (HWC_PREFIX + batch_name, VIDEOAUG_FUSED, b, lambda: fused(hwc)),
+        (HWC_PREFIX + batch_name, FLOOR, b, _floor(hwc, crop, dtype)),
+        (HWC_PREFIX + clip_name, TORCHVISION_ONE, 1, lambda: theirs(hwc[0])),
+        (HWC_PREFIX + clip_name, VIDEOAUG_ONE, 1, lambda: ours(hwc[0])),
+        (HWC_PREFIX + clip_name, VIDEOAUG_FUSED_ONE, 1, lambda: fused(hwc[0])),
         *((stages_name, name, b, fn) for name, fn in _stages(ours, batch)),
         (stages_name, FLOOR, b, _floor(batch, crop, dtype)),
         (f"{DYNAMIC} uint8 {shape}", VIDEOAUG, b, lambda: dynamic(batch)),
@@ -182,7 +194,10 @@ def run(args: argparse.Namespace, device: torch.device) -> list[Record]:
                               clips_per_second=n / sec,
                               extra={"median_seconds": sec, "median_cpu_seconds": statistics.median(c[1:] or c),
                                      "repeats": repeats, "clip_shape": [t, 3, h, w], "crop": crop,
-                                     "dtype": str(dtype)}))
+                                     "dtype": str(dtype),
+                                     # torch's huge-page allocation: it decides what the floor's fresh
+                                     # output pages cost (see docs/benchmarks.md)
+                                     "thp_mem_alloc": os.environ.get("THP_MEM_ALLOC_ENABLE", "")}))
     return records
 
 
