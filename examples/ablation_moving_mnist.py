@@ -56,13 +56,18 @@ SETTINGS = {
     "all": ("rcgan", "classical", "mix"),
 }
 # A setting is a named one above or steps joined by "+": classical, mix, rcgan[*STRENGTH] and
-# warp-MAKEUP[*MAGNITUDE], e.g. "classical+warp-mix*1.5" or "rcgan*2" (see parse_setting).
+# warp-MAKEUP[-MOTION][*MAGNITUDE], e.g. "classical+warp-mix*1.5", "classical+warp-translation-drift*0.5" or
+# "rcgan*2" (see parse_setting).
 WARP_MAKEUPS = {  # which of the generator's fields the random warp draws: (shift, affine, local field)
     "translation": (True, False, False),
     "affine": (True, True, False),
     "field": (False, False, True),
     "mix": (True, True, True),
 }
+# how a random warp changes over a clip's frames, as a suffix of its makeup ("warp-translation-drift"): none (the
+# same warp on every frame), "drift" (a straight path towards a second draw, RandomSmoothWarp's drift=1) or
+# "dynamic" (a smooth random curve per value, dynamic=True). The generator's shift moves over the frames.
+WARP_MOTIONS = ("drift", "dynamic")
 NUM_CLASSES = 10
 TEST_SEED = 20240  # the held-out set is the same for every run and every invocation
 NOTES_MARK = "<!-- notes -->"
@@ -73,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-per-class", type=int, nargs="+", default=[10, 50], help="training clips per class")
     p.add_argument("--settings", nargs="+", default=list(SETTINGS), type=_setting_name,
                    help="named settings (" + ", ".join(SETTINGS) + ") or steps joined by '+': classical, mix, "
-                   "rcgan[*STRENGTH], warp-MAKEUP[*MAGNITUDE] with MAKEUP in " + ", ".join(WARP_MAKEUPS)
-                   + "; a warp's magnitude 1 is matched to the generator's mean displacement")
+                   "rcgan[*STRENGTH], warp-MAKEUP[-MOTION][*MAGNITUDE] with MAKEUP in " + ", ".join(WARP_MAKEUPS)
+                   + " and MOTION in " + ", ".join(WARP_MOTIONS) + " (none: the same warp on every frame); a "
+                   "warp's magnitude 1 is matched to the generator's mean displacement")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=400, help="optimiser steps per run, the same for every N")
     p.add_argument("--batch-size", type=int, default=32)
@@ -132,7 +138,7 @@ def parse_setting(name: str) -> list[tuple[str, float]]:
         if kind in ("classical", "classical-dynamic", "mix") and not amount:
             steps.append((kind, 0.0))
             continue
-        if kind == "rcgan" or (kind.startswith("warp-") and kind[5:] in WARP_MAKEUPS):
+        if kind == "rcgan" or (kind.startswith("warp-") and split_warp(kind[5:]) is not None):
             try:
                 value = float(amount) if amount else 1.0
             except ValueError:
@@ -142,8 +148,9 @@ def parse_setting(name: str) -> list[tuple[str, float]]:
             steps.append((kind, value))
             continue
         raise ValueError(
-            f"setting {name!r}: unknown step {token!r}; expected classical, mix, rcgan[*S] or warp-MAKEUP[*M] with "
-            f"MAKEUP in {', '.join(WARP_MAKEUPS)}, or one of {', '.join(SETTINGS)}"
+            f"setting {name!r}: unknown step {token!r}; expected classical, mix, rcgan[*S] or "
+            f"warp-MAKEUP[-MOTION][*M] with MAKEUP in {', '.join(WARP_MAKEUPS)} and MOTION in "
+            f"{', '.join(WARP_MOTIONS)}, or one of {', '.join(SETTINGS)}"
         )
     generative = [k for k, _ in steps if k == "rcgan" or k.startswith("warp-")]
     if len(generative) > 1:
@@ -152,6 +159,13 @@ def parse_setting(name: str) -> list[tuple[str, float]]:
         raise ValueError(f"setting {name!r}: a step appears twice")
     order = {"rcgan": 0, "classical": 1, "classical-dynamic": 1, "mix": 2}
     return sorted(steps, key=lambda st: order.get(st[0], 0))
+
+
+def split_warp(name: str) -> tuple[str, str] | None:
+    """``"translation-drift"`` -> ``("translation", "drift")``, ``"mix"`` -> ``("mix", "")``; ``None`` for an
+    unknown makeup or motion."""
+    makeup, _, motion = name.partition("-")
+    return (makeup, motion) if makeup in WARP_MAKEUPS and motion in ("", *WARP_MOTIONS) else None
 
 
 def _setting_name(name: str) -> str:
@@ -266,6 +280,7 @@ class GeneratorRef:
         size = tuple(train_clips.shape[-2:])
         self.displacement = warp_displacement(fields["shift"], fields["affine"], fields["warp"], size)
         self.grid = tuple(fields["warp"].shape[-2:])
+        self.frames = train_clips.shape[1]
         self._size = size
         self._scale: dict[str, float] = {}
 
@@ -275,18 +290,23 @@ class GeneratorRef:
         return (c.max_shift if use_shift else 0.0, c.max_affine if use_affine else 0.0,
                 c.max_warp if use_field else 0.0)
 
-    def matched_warp(self, makeup: str, magnitude: float, p: float) -> VT.RandomSmoothWarp:
-        if makeup not in self._scale:
-            shift, affine, field = self._bounds(makeup)
-            probe = VT.RandomSmoothWarp(translate=shift, affine=affine, displacement=field, grid_size=self.grid,
-                                        generator=torch.Generator().manual_seed(1))
-            params = probe.sample_params(_shape(2000, self._size))
-            unit = warp_displacement(params["shift"], params["affine"], params["warp"], self._size)
-            self._scale[makeup] = self.displacement / unit if unit > 0 else 0.0
-        k = self._scale[makeup] * magnitude
+    def _warp(self, name: str, k: float, **kwargs) -> VT.RandomSmoothWarp:
+        """The random warp ``name`` (``MAKEUP[-MOTION]``) with the generator's bounds of its makeup times ``k``."""
+        makeup, motion = split_warp(name)
         shift, affine, field = self._bounds(makeup)
         return VT.RandomSmoothWarp(translate=k * shift, affine=k * affine, displacement=k * field,
-                                   grid_size=self.grid, padding_mode=self.model.config.padding_mode, p=p)
+                                   grid_size=self.grid, drift=1.0 if motion == "drift" else 0.0,
+                                   dynamic=motion == "dynamic", **kwargs)
+
+    def matched_warp(self, name: str, magnitude: float, p: float) -> VT.RandomSmoothWarp:
+        """The random warp ``name`` (``MAKEUP[-MOTION]``) at ``magnitude`` times the generator's displacement."""
+        if name not in self._scale:
+            probe = self._warp(name, 1.0, generator=torch.Generator().manual_seed(1))
+            frames = self.frames if split_warp(name)[1] else 1  # a moving warp is matched over its frames
+            params = probe.sample_params(_shape(2000, self._size, frames))
+            unit = warp_displacement(params["shift"], params["affine"], params["warp"], self._size)
+            self._scale[name] = self.displacement / unit if unit > 0 else 0.0
+        return self._warp(name, self._scale[name] * magnitude, padding_mode=self.model.config.padding_mode, p=p)
 
     def provenance(self, n: int, seed: int) -> dict:
         """Where the generator came from, and which protocol that makes for the classifier of (N, seed)."""
@@ -305,10 +325,10 @@ class GeneratorRef:
                 "warp_scale": {k: round(v, 4) for k, v in self._scale.items()}}
 
 
-def _shape(batch: int, size: tuple[int, int]):
+def _shape(batch: int, size: tuple[int, int], frames: int = 1):
     from videoaug.transforms._base import VideoShape
 
-    return VideoShape(batch, 1, 1, size[0], size[1], torch.float32, torch.device("cpu"))
+    return VideoShape(batch, frames, 1, size[0], size[1], torch.float32, torch.device("cpu"))
 
 
 def warp_displacement(shift: torch.Tensor, affine: torch.Tensor, warp: torch.Tensor, size: tuple[int, int]

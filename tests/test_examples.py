@@ -150,7 +150,11 @@ def test_setting_grammar(ablation):
     assert ablation.parse_setting("classical+warp-mix*1.5") == [("warp-mix", 1.5), ("classical", 0.0)]
     assert ablation.parse_setting("mix+rcgan*2+classical") == [("rcgan", 2.0), ("classical", 0.0), ("mix", 0.0)]
     assert ablation.parse_setting("warp-translation") == [("warp-translation", 1.0)]
-    for bad, match in [("classical+warp-spiral", "unknown step"), ("rcgan*x", "amount"), ("rcgan*9", "amount"),
+    assert ablation.parse_setting("classical+warp-translation-drift*0.5") == [("warp-translation-drift", 0.5),
+                                                                             ("classical", 0.0)]
+    assert ablation.split_warp("mix-dynamic") == ("mix", "dynamic") and ablation.split_warp("mix-spin") is None
+    for bad, match in [("classical+warp-spiral", "unknown step"), ("warp-mix-spin", "unknown step"),
+                       ("rcgan*x", "amount"), ("rcgan*9", "amount"),
                        ("rcgan+warp-mix", "at most one generative"), ("classical+classical", "twice"),
                        ("classical*2", "unknown step")]:
         with pytest.raises(ValueError, match=match):
@@ -172,7 +176,17 @@ def test_random_warp_is_matched_to_the_generators_displacement(ablation):
             d = ablation.warp_displacement(params["shift"], params["affine"], params["warp"], (32, 32))
             assert d == pytest.approx(magnitude * ref.displacement, rel=0.05), makeup
     t = ref.matched_warp("translation", 1.0, p=1.0)
-    assert t.affine == 0 and t.displacement == 0 and t.translate[0] > 0
+    assert t.affine == 0 and t.displacement == 0 and t.translate[0] > 0 and t.drift == 0 and not t.dynamic
+    # moving warps (the generator's shift moves over the frames): matched over the frames of the clips
+    frames = clips.shape[1]
+    for motion in ablation.WARP_MOTIONS:
+        warp = ref.matched_warp(f"translation-{motion}", 1.0, p=1.0)
+        assert (warp.drift == 1.0) == (motion == "drift") and warp.dynamic == (motion == "dynamic")
+        params = warp.sample_params(ablation._shape(4000, (32, 32), frames))
+        assert params["shift"].shape == (4000, frames, 2)
+        assert not torch.allclose(params["shift"][:, 0], params["shift"][:, -1])  # it moves
+        d = ablation.warp_displacement(params["shift"], params["affine"], params["warp"], (32, 32))
+        assert d == pytest.approx(ref.displacement, rel=0.05), motion
     f = ref.matched_warp("field", 1.0, p=1.0)
     assert f.affine == 0 and f.translate == (0.0, 0.0) and f.displacement > 0
     x, y = ablation.build_pipeline("classical+warp-mix*1.5", ref, args)(clips, labels)
