@@ -149,7 +149,10 @@ class TestResizedCrop:
         boxes = {k: v[:1].expand(4) for k, v in BOXES.items()} if one_box else BOXES
         out = VF.resized_crop(hwc, **boxes, size=(9, 11), batched=False)
         assert torch.equal(out, VF.resized_crop(x, **boxes, size=(9, 11), batched=False))
-        assert torch.equal(VF.resize(hwc, (9, 11)), VF.resize(x, (9, 11)))
+        resized = VF.resize(hwc, (9, 11))
+        assert torch.equal(resized, VF.resize(x, (9, 11)))
+        # what follows a crop (flip, colour, ToDtype, Normalize) runs on contiguous frames, whatever came in
+        assert out.is_contiguous() and resized.is_contiguous()
         # the speed comes from handing torch's kernel the channels-last tensor it works in, not a converted one
         from videoaug.functional._geometry import _interpolate
 

@@ -229,7 +229,8 @@ def resized_crop(
         crop_ = video[..., t0:t0 + h0, l0:l0 + w0]
         if (h0, w0) == size:
             return crop_.clone()
-        return _interpolate(crop_.reshape(b * t, c, h0, w0), size, antialias).view(b, t, c, *size)
+        # the kernel keeps a (T, H, W, C) storage; the transforms after it run fastest on contiguous frames
+        return _interpolate(crop_.reshape(b * t, c, h0, w0), size, antialias).contiguous().view(b, t, c, *size)
     if batched is None:
         batched = video.device.type != "cpu"
     if not batched:
@@ -272,7 +273,8 @@ def resize(video: torch.Tensor, size: int | Sequence[int], antialias: bool = Tru
     out_size = resized_size(h, w, size, max_size)
     if out_size == (h, w):
         return video.clone()
-    return _interpolate(video.reshape(b * t, c, h, w), out_size, antialias).view(b, t, c, *out_size)
+    out = _interpolate(video.reshape(b * t, c, h, w), out_size, antialias).contiguous()  # as in resized_crop
+    return out.view(b, t, c, *out_size)
 
 
 def crop(video: torch.Tensor, top: torch.Tensor | int, left: torch.Tensor | int, height: int, width: int
