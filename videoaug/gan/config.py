@@ -221,7 +221,7 @@ class FitConfig:
             "'zeros', 'border' or 'reflection'",
             g.padding_mode,
         )
-        _check(g.core in RECURRENT_CORES, "model.generator.core", "'gru' or 'lstm'", g.core)
+        _check(g.core in RECURRENT_CORES, "model.generator.core", " or ".join(map(repr, RECURRENT_CORES)), g.core)
         for name in ("d_width", "d_clip_width", "d_frames"):
             _check(getattr(m, name) >= 1, f"model.{name}", "a positive int", getattr(m, name))
         for f in dataclasses.fields(lo):

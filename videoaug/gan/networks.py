@@ -144,10 +144,9 @@ class Generator(nn.Module):
     time step. From each recurrent output a linear head predicts a bounded affine warp; the same output
     modulates (FiLM) the frame's 1/8 feature map, from which a convolutional head predicts a bounded residual
     displacement field and a photometric gain and bias. The fields are upsampled bilinearly to the input size
-    and applied with
-    ``grid_sample``. The last layers start at zero, so an untrained generator is the identity. ``strength``
-    scales every field (0 gives the input back, 1 the trained amount; values above 1 go further than the
-    bounds the model was trained with).
+    and applied with ``grid_sample``. The last layers start at zero, so an untrained generator is the identity.
+    ``strength`` scales every field (0 gives the input back, 1 the trained amount; values above 1 go further
+    than the bounds the model was trained with).
 
     Args:
         config: a :class:`GeneratorConfig`; keyword arguments override or replace it.
