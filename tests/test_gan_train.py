@@ -235,6 +235,8 @@ def test_bad_config_files(tmp_path):
     bad_value.write_text("[data]\nchannels = 2\n")
     with pytest.raises(ValueError, match="data.channels: expected 1 or 3, got 2"):
         load_config(bad_value).validate()
+    with pytest.raises(ValueError, match="model.generator.core: expected 'gru' or 'lstm', got 'rnn'"):
+        config_from_dict({"model": {"generator": {"core": "rnn"}}}).validate()
     with pytest.raises(TypeError, match="expected true or false"):
         config_from_dict({"train": {"amp": 1}})
     with pytest.raises(TypeError, match="list of int"):
