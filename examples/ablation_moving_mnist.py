@@ -57,7 +57,8 @@ SETTINGS = {
 }
 # A setting is a named one above or steps joined by "+": classical, mix, rcgan[*STRENGTH] and
 # warp-MAKEUP[-MOTION][*MAGNITUDE], e.g. "classical+warp-mix*1.5", "classical+warp-translation-drift*0.5" or
-# "rcgan*2" (see parse_setting).
+# "rcgan*2", and a random warp stacked under the generator, "classical+warp-translation-drift*1.5+rcgan" (see
+# parse_setting).
 WARP_MAKEUPS = {  # which of the generator's fields the random warp draws: (shift, affine, local field)
     "translation": (True, False, False),
     "affine": (True, True, False),
@@ -124,11 +125,12 @@ def parse_setting(name: str) -> list[tuple[str, float]]:
     """The steps of a setting, in the order they run: ``[(kind, amount), ...]``.
 
     ``kind`` is ``"rcgan"``, ``"warp-MAKEUP"``, ``"classical"`` or ``"mix"``; ``amount`` is the generator's
-    strength or the warp's magnitude (1.0 when not given; 0 for the others). A generative step (rcgan or warp)
-    runs first, then classical, then mixing, whatever the order in the name.
+    strength or the warp's magnitude (1.0 when not given; 0 for the others). The steps run in this order,
+    whatever the order in the name: a random warp, the generator, classical, mixing. A warp and the generator
+    may be stacked ("classical+warp-translation-drift*1.5+rcgan": does the generator add to the warp?).
 
     Raises:
-        ValueError: an unknown step, a bad amount, or two generative steps.
+        ValueError: an unknown step, a bad amount, a step twice or two random warps.
     """
     if name in SETTINGS:
         return [(k, 1.0 if k == "rcgan" else 0.0) for k in SETTINGS[name]]
@@ -152,12 +154,13 @@ def parse_setting(name: str) -> list[tuple[str, float]]:
             f"warp-MAKEUP[-MOTION][*M] with MAKEUP in {', '.join(WARP_MAKEUPS)} and MOTION in "
             f"{', '.join(WARP_MOTIONS)}, or one of {', '.join(SETTINGS)}"
         )
-    generative = [k for k, _ in steps if k == "rcgan" or k.startswith("warp-")]
-    if len(generative) > 1:
-        raise ValueError(f"setting {name!r}: at most one generative step (rcgan or warp), got {generative}")
+    warps = [k for k, _ in steps if k.startswith("warp-")]
+    if len(warps) > 1:
+        raise ValueError(f"setting {name!r}: at most one random warp, got {warps}")
     if len({k for k, _ in steps}) != len(steps):
         raise ValueError(f"setting {name!r}: a step appears twice")
-    order = {"rcgan": 0, "classical": 1, "classical-dynamic": 1, "mix": 2}
+    # a random warp before the generator, so that the generator sees (and can keep on the canvas) what it moved
+    order = {"rcgan": 0.5, "classical": 1, "classical-dynamic": 1, "mix": 2}
     return sorted(steps, key=lambda st: order.get(st[0], 0))
 
 
@@ -230,7 +233,7 @@ def build_pipeline(setting: str, generator: GeneratorRef | None, args: argparse.
     # half of the clips stay unmixed: with few steps, fully mixed batches slow learning down too much
     mix = RandomMix([MixUp(alpha=0.2, num_classes=NUM_CLASSES, mode="elem", p=0.5),
                      CutMix(alpha=1.0, num_classes=NUM_CLASSES, kind="temporal", mode="elem", p=0.5)])
-    generative: Callable | None = None
+    generative: list[Callable] = []  # in the order of steps: the random warp, then the generator
     for kind, amount in steps:
         if kind != "rcgan" and not kind.startswith("warp-"):
             continue
@@ -239,17 +242,19 @@ def build_pipeline(setting: str, generator: GeneratorRef | None, args: argparse.
         if kind == "rcgan":
             from videoaug.gan.augment import RCGANAugment
 
-            generative = RCGANAugment(generator.path, p=args.rcgan_p, strength=amount * args.rcgan_strength,
-                                      device=args.device)
+            generative.append(RCGANAugment(generator.path, p=args.rcgan_p, strength=amount * args.rcgan_strength,
+                                           device=args.device))
         else:  # the untrained counterpart, at the same probability
             warp = generator.matched_warp(kind[5:], amount, p=args.rcgan_p)
 
-            def generative(clips, labels, warp=warp):
+            def warp_step(clips, labels, warp=warp):
                 return warp(clips), labels
 
+            generative.append(warp_step)
+
     def pipeline(clips: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if generative is not None:
-            clips, labels = generative(clips, labels)
+        for step in generative:
+            clips, labels = step(clips, labels)
         if "classical" in kinds or dynamic:
             clips = classical(clips)
         clips = to_float(clips)

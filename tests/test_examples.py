@@ -152,10 +152,14 @@ def test_setting_grammar(ablation):
     assert ablation.parse_setting("warp-translation") == [("warp-translation", 1.0)]
     assert ablation.parse_setting("classical+warp-translation-drift*0.5") == [("warp-translation-drift", 0.5),
                                                                              ("classical", 0.0)]
+    # stacked: the random warp runs first, so the generator sees what it moved
+    assert ablation.parse_setting("rcgan+classical+warp-translation-drift*1.5") == [
+        ("warp-translation-drift", 1.5), ("rcgan", 1.0), ("classical", 0.0)]
+    assert ablation._family("classical+warp-translation+rcgan [a]") == "rcgan"
     assert ablation.split_warp("mix-dynamic") == ("mix", "dynamic") and ablation.split_warp("mix-spin") is None
     for bad, match in [("classical+warp-spiral", "unknown step"), ("warp-mix-spin", "unknown step"),
                        ("rcgan*x", "amount"), ("rcgan*9", "amount"),
-                       ("rcgan+warp-mix", "at most one generative"), ("classical+classical", "twice"),
+                       ("warp-mix+warp-field", "at most one random warp"), ("classical+classical", "twice"),
                        ("classical*2", "unknown step")]:
         with pytest.raises(ValueError, match=match):
             ablation.parse_setting(bad)
@@ -191,8 +195,38 @@ def test_random_warp_is_matched_to_the_generators_displacement(ablation):
     assert f.affine == 0 and f.translate == (0.0, 0.0) and f.displacement > 0
     x, y = ablation.build_pipeline("classical+warp-mix*1.5", ref, args)(clips, labels)
     assert x.shape == clips.shape and x.dtype == torch.float32 and torch.equal(y, labels)
+    x, y = ablation.build_pipeline("classical+warp-translation+rcgan", ref, args)(clips, labels)
+    assert x.shape == clips.shape and x.dtype == torch.float32 and torch.equal(y, labels)
     # the shipped generator saw 10,000 labelled clips: the report must not call that fair
     assert ref.provenance(2, 0)["protocol"] == "more labelled data than the classifier"
+
+
+def test_a_stacked_warp_runs_before_the_generator(ablation, monkeypatch):
+    import videoaug.gan.augment
+
+    calls = []
+
+    class Recorder:
+        def __init__(self, name):
+            self.name = name
+
+        def __call__(self, clips, labels=None):
+            calls.append(self.name)
+            out = clips + 1
+            return out if labels is None else (out, labels)
+
+    class FakeRef:
+        path = "unused"
+
+        def matched_warp(self, name, magnitude, p):
+            assert (name, magnitude, p) == ("translation-drift", 1.5, 0.5)
+            return Recorder("warp")
+
+    monkeypatch.setattr(videoaug.gan.augment, "RCGANAugment", lambda *a, **k: Recorder("rcgan"))
+    args = _quick_args(ablation)
+    clips = torch.zeros(2, 4, 1, 8, 8, dtype=torch.uint8)
+    x, _ = ablation.build_pipeline("rcgan+warp-translation-drift*1.5", FakeRef(), args)(clips, torch.zeros(2))
+    assert calls == ["warp", "rcgan"] and torch.all(x == 2 / 255)  # each ran once, on the other's output
 
 
 def test_provenance_names_the_protocol(ablation, tmp_path):
