@@ -337,15 +337,18 @@ def test_evaluate_reports_every_figure(ckpt, tmp_path):
     assert report["command"].endswith(" ".join(argv)) and report["checkpoint"]["step"] == 0
     assert res["identity"]["frechet_distance"] == pytest.approx(0.0, abs=1e-9)
     assert res["identity"]["class_preservation"]["ratio"] == 1.0 and res["identity"]["diversity"] == 0.0
-    for name in ("rcgan", "rcgan_nolabel", "classical_standard", "classical_mild"):
+    for name in ("rcgan", "rcgan_nolabel", "classical_standard", "classical_mild", "random_warp"):
         assert res[name]["diversity"] > 0 and res[name]["mean_abs_pixel_change"] > 0
         assert res[name]["frechet_distance"] >= 0
         assert res[name]["temporal"]["real_mean"] == pytest.approx(res["identity"]["temporal"]["real_mean"])
     assert res["real_vs_real_frechet"] > 0 and res["real_pairs_diversity"] > 0
     assert "RandomResizedCrop" in res["classical_standard"]["pipeline"]
     assert "RandomAffine" in res["classical_mild"]["pipeline"]
+    assert res["random_warp"]["pipeline"] == ev.RANDOM_WARP
     table = ev.format_markdown(report)
-    assert table.count("\n| ") == 6 and "RCGAN, no label" in table
+    assert table.count("\n| ") == 7 and "RCGAN, no label" in table and "random moving translation" in table
+    del report["results"]["random_warp"]  # a report written before the row existed still formats
+    assert ev.format_markdown(report).count("\n| ") == 6
 
 
 def test_the_shipped_generator_is_found_as_package_data():
