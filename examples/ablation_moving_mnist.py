@@ -160,8 +160,8 @@ def parse_setting(name: str) -> list[tuple[str, float]]:
     if len({k for k, _ in steps}) != len(steps):
         raise ValueError(f"setting {name!r}: a step appears twice")
     # a random warp before the generator, so that the generator sees (and can keep on the canvas) what it moved
-    order = {"rcgan": 0.5, "classical": 1, "classical-dynamic": 1, "mix": 2}
-    return sorted(steps, key=lambda st: order.get(st[0], 0))
+    order = {"rcgan": 1, "classical": 2, "classical-dynamic": 2, "mix": 3}
+    return sorted(steps, key=lambda st: 0 if st[0].startswith("warp-") else order[st[0]])
 
 
 def split_warp(name: str) -> tuple[str, str] | None:

@@ -152,10 +152,10 @@ def evaluate(
     rcgan = RCGANAugment(ck_path, p=1.0, strength=strength, device=device, batch_size=batch_size)
     standard, _ = classical_pipeline("standard", size)
     mild, _ = classical_pipeline("mild", size)
-    from ..transforms import RandomSmoothWarp
+    from .. import transforms as T
 
     # the generator's own border handling, so the two differ only in the displacement
-    warp = RandomSmoothWarp(**RANDOM_WARP_ARGS, padding_mode=generator.config.padding_mode)
+    warp = T.RandomSmoothWarp(**RANDOM_WARP_ARGS, padding_mode=generator.config.padding_mode)
 
     def run_rcgan(c, y):
         return rcgan(c, y)[0]
