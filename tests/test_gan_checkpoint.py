@@ -267,3 +267,20 @@ def _assert_refused_naming(path, file_name, match):
     with pytest.raises(CheckpointError, match=match) as info:
         load_generator(path)
     assert str(path / file_name) in str(info.value)
+
+
+def test_trajectory_head_round_trip_and_old_configs_have_none(tmp_path):
+    torch.manual_seed(0)
+    g = Generator(channels=1, num_classes=3, max_drift=0.3, **SMALL)
+    with torch.no_grad():
+        for p in g.parameters():
+            p.normal_(0, 0.2)
+    loaded, config = load_generator(save_generator(tmp_path / "drift", g, INFO))
+    assert loaded.drift_head is not None and config["generator"]["max_drift"] == 0.3
+    x = torch.rand(2, 4, 1, 16, 16)
+    n = g.sample_noise(2, 4, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(loaded(x, None, n), g(x, None, n))
+    # checkpoints written before the option existed have no "max_drift": they hold no trajectory head
+    old = save_generator(tmp_path / "old", Generator(channels=1, num_classes=3, **SMALL), INFO)
+    _edit_config(old, lambda c: c["generator"].pop("max_drift"))
+    assert load_generator(old)[0].drift_head is None

@@ -71,3 +71,18 @@ def _total(phase, logs):
     """The phase's loss from its logged terms (r1 is logged before its weight)."""
     keys = {"Dmain": ("d_adv", "d_aux"), "Dreg": ("r1",)}.get(phase)
     return sum(v for k, v in logs.items() if (k in keys if keys else k.startswith("g_")))
+
+
+def test_motion_diversity_alone_trains_the_trajectory_head_and_is_logged(tmp_path):
+    cfg = tiny_cfg(steps=1)
+    cfg.loss = dataclasses.replace(cfg.loss, teach=0.0, diversity=0.0, motion_diversity=0.5)
+    cfg.model.generator.max_drift = 0.4
+    t = Trainer(cfg, tmp_path / "mdiv", progress=False)
+    x = t.make_batch(*next(t._batches()))
+    logs = t.loss.accumulate("Gmain", x)
+    assert "g_mdiv" in logs and "g_div" not in logs and logs["g_mdiv"] > 0
+    assert t.G.drift_head.weight.grad is not None and t.G.drift_head.weight.grad.abs().sum() > 0
+    # with both weights 0 neither term runs
+    off = _trainer(tmp_path, "off", teach=0.0, diversity=0.0, motion_diversity=0.0)
+    logs = off.loss.accumulate("Gmain", off.make_batch(*next(off._batches())))
+    assert "g_mdiv" not in logs and "g_div" not in logs

@@ -191,3 +191,28 @@ def test_discriminators_shapes_and_pair_sensitivity(cls):
         d(a, c[:1])
     assert count_parameters(d) > 0
     assert isinstance(d, nn.Module)
+
+
+def test_trajectory_head_adds_a_linear_bounded_drift_that_follows_the_noise(make_video):
+    cfg = GeneratorConfig(channels=1, num_classes=3, max_drift=0.5, **SMALL)
+    fresh = Generator(cfg)
+    x = make_video(B=2, T=5, C=1, H=16, W=16, dtype=torch.float32)
+    assert torch.allclose(fresh(x), x, atol=1e-5)  # zero-initialised like the other heads: the identity
+    assert Generator(GeneratorConfig(channels=1, num_classes=3, **SMALL)).drift_head is None  # off by default
+    g = _randomised(Generator(cfg), std=3.0)
+    with torch.no_grad():  # silence the per-frame translation: what is left of the shift is the trajectory
+        g.affine_head.weight[4:].zero_()
+        g.affine_head.bias[4:].zero_()
+    n1, n2 = g.sample_noise(2, 5, generator=torch.Generator().manual_seed(0)), g.sample_noise(
+        2, 5, generator=torch.Generator().manual_seed(1))
+    s1 = g(x, noise=n1, return_fields=True)[1]["shift"]
+    s2 = g(x, noise=n2, return_fields=True)[1]["shift"]
+    steps = s1[:, 1:] - s1[:, :-1]
+    assert torch.allclose(steps, steps[:, :1].expand_as(steps), atol=1e-6)  # constant velocity over the clip
+    assert torch.allclose(s1.mean(dim=1), torch.zeros(2, 2), atol=1e-6)  # centred: the drift adds no offset
+    change = s1[:, -1] - s1[:, 0]
+    assert change.abs().max() <= cfg.max_drift + 1e-6 and change.abs().max() > 0.05
+    assert not torch.allclose(s1, s2, atol=1e-3)  # another z, another motion
+    # with the per-frame translation on, the total stays within both bounds
+    s = _randomised(Generator(cfg), std=3.0)(x, return_fields=True)[1]["shift"]
+    assert s.abs().max() <= cfg.max_shift + cfg.max_drift / 2 + 1e-6

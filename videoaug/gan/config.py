@@ -105,6 +105,10 @@ class LossConfig:
     generator's clips beside the GAN, its EMA (decay ``teach_ema``) is the teacher, and the generator is rewarded,
     with weight ``teach``, for clips the student gets wrong while the teacher still gets them right. The term
     starts after ``teach_warmup`` steps, once the student has learned something.
+
+    ``diversity`` weights the mode-seeking term on the generated pixels; ``motion_diversity`` the same term on the
+    translation trajectories (``shift`` over the frames) of two noise draws, so that the noise buys different
+    motions rather than frame-to-frame flicker.
     """
 
     adv_frame: float = 1.0
@@ -116,6 +120,7 @@ class LossConfig:
     smooth: float = 1.0
     pingpong: float = 0.0
     diversity: float = 0.1
+    motion_diversity: float = 0.0
     magnitude: float = 0.05
     teach: float = 0.0
     teach_width: int = 8
@@ -213,7 +218,7 @@ class FitConfig:
         g = m.generator
         for name in ("width", "hidden", "embed_dim", "z_dim", "frame_noise_dim"):
             _check(getattr(g, name) >= 1, f"model.generator.{name}", "a positive int", getattr(g, name))
-        for name in ("max_shift", "max_affine", "max_warp", "max_gain", "max_bias"):
+        for name in ("max_shift", "max_affine", "max_warp", "max_gain", "max_bias", "max_drift"):
             _check(getattr(g, name) >= 0, f"model.generator.{name}", "a number >= 0", getattr(g, name))
         _check(
             g.padding_mode in ("zeros", "border", "reflection"),

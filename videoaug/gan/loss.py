@@ -6,8 +6,9 @@ checks them and calls ``backward()``; the loop zeroes and steps the optimiser of
 
 - ``"Dmain"``: adversarial + auxiliary class loss of both discriminators on real and generated pairs;
 - ``"Dreg"``: lazy R1 on real pairs (every ``loss.r1_every`` steps), accumulated into the same D update;
-- ``"Gmain"``: adversarial, auxiliary class, temporal consistency, field smoothness and magnitude, diversity,
-  ping-pong and (after ``loss.teach_warmup``) the teach term of :mod:`videoaug.gan.teach`;
+- ``"Gmain"``: adversarial, auxiliary class, temporal consistency, field smoothness and magnitude, diversity (of
+  the pixels and of the translation trajectories), ping-pong and (after ``loss.teach_warmup``) the teach term of
+  :mod:`videoaug.gan.teach`;
 - ``"Tstudent"``: the teach objective's student update on the clips ``Gmain`` just made (its own optimiser).
 
 Everything random is drawn from one ``torch.Generator`` (``gen``) in a fixed order, so the same phases run on the
@@ -206,7 +207,7 @@ class RCGANLoss:
         lw, x, y = self.cfg, b.x, b.y
         B, T = x.shape[:2]
         logs: dict[str, float] = {}
-        use_div = lw.diversity > 0 and B >= 2
+        use_div = (lw.diversity > 0 or lw.motion_diversity > 0) and B >= 2
         base = x[: B // 2] if use_div else x
         base_y = b.g_labels[: B // 2] if use_div else b.g_labels
         n = base.shape[0]
@@ -244,10 +245,15 @@ class RCGANLoss:
             g_smooth = lw.smooth * L.field_smoothness_loss(fields_m)
             g_mag = lw.magnitude * L.field_magnitude_penalty(fields_m)
             g_loss = g_adv + g_aux + g_temp + g_smooth + g_mag
-            if use_div:
+            if use_div and lw.diversity > 0:
                 g_div = lw.diversity * L.diversity_loss(gen[:n], gen[n:], (z1, e1), (z2, e2))
                 g_loss = g_loss + g_div
                 logs["g_div"] = float(g_div.detach())
+            if use_div and lw.motion_diversity > 0:
+                shifts = fields_m["shift"]
+                g_mdiv = lw.motion_diversity * L.diversity_loss(shifts[:n], shifts[n:], (z1, e1), (z2, e2))
+                g_loss = g_loss + g_mdiv
+                logs["g_mdiv"] = float(g_mdiv.detach())
             if lw.pingpong > 0:
                 g_pp = lw.pingpong * L.pingpong_loss(out[:n], out[m:])
                 g_loss = g_loss + g_pp

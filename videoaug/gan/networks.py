@@ -58,6 +58,9 @@ class GeneratorSettings:
         max_gain: largest relative change of brightness (gain in ``[1 - max_gain, 1 + max_gain]``).
         max_bias: largest additive brightness offset.
         padding_mode: ``grid_sample`` padding for pixels pulled from outside the frame.
+        max_drift: largest change of the translation from the first frame to the last, per axis, in normalised
+            units, predicted once per clip by a trajectory head and spread linearly over the frames (a constant
+            velocity added to the clip's motion); 0 builds no such head (the checkpoints made before it).
         core: the recurrent core over the frames: ``"gru"`` (bidirectional GRU) or ``"lstm"`` (bidirectional
             LSTM, as in RCGAN, Esteban et al. 2017).
     """
@@ -74,6 +77,7 @@ class GeneratorSettings:
     max_bias: float = 0.1
     padding_mode: str = "zeros"
     core: str = "gru"
+    max_drift: float = 0.0
 
 
 @dataclass
@@ -141,7 +145,9 @@ class Generator(nn.Module):
     Architecture: a small ResNet (4×4 patch stem, two residual blocks) encodes each frame (resized to
     ``resolution``) to 1/8 of the resolution; the globally pooled frame features, the class embedding, the
     per-clip noise ``z`` and the per-frame noise enter a bidirectional GRU (or LSTM, ``core="lstm"``) at every
-    time step. From each recurrent output a linear head predicts a bounded affine warp; the same output
+    time step. From each recurrent output a linear head predicts a bounded affine warp (with ``max_drift > 0`` a
+    trajectory head adds, from the clip's mean recurrent output and ``z``, a translation that changes linearly
+    from the first frame to the last by at most ``max_drift``); the same output
     modulates (FiLM) the frame's 1/8 feature map, from which a convolutional head predicts a bounded residual
     displacement field and a photometric gain and bias. The fields are upsampled bilinearly to the input size
     and applied with ``grid_sample``. The last layers start at zero, so an untrained generator is the identity.
@@ -194,7 +200,10 @@ class Generator(nn.Module):
         self.field_head = nn.Sequential(
             nn.Conv2d(feat, feat, 3, padding=1), nn.LeakyReLU(0.2), nn.Conv2d(feat, 2 + 2 * c, 3, padding=1)
         )
-        for layer in (self.affine_head, self.field_head[-1]):
+        # the trajectory head sees z directly, so two noise draws can ask for two different motions
+        self.drift_head = nn.Linear(out + cfg.z_dim, 2) if cfg.max_drift > 0 else None
+        heads = [self.affine_head, self.field_head[-1]] + ([self.drift_head] if self.drift_head is not None else [])
+        for layer in heads:
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
         nn.init.zeros_(self.film.weight)
@@ -292,12 +301,18 @@ class Generator(nn.Module):
             dim=2,
         )
         h, _ = self.rnn(cond)  # (B, T, 2*hidden)
+        cfg = self.config
+        drift = None
+        if self.drift_head is not None:
+            drift = cfg.max_drift * torch.tanh(self.drift_head(torch.cat([h.mean(dim=1), z.to(h)], dim=1)))  # (B, 2)
         h = h.reshape(B * T, -1)
 
-        cfg = self.config
         raw = self.affine_head(h)
         lin = cfg.max_affine * torch.tanh(raw[:, :4]).reshape(B * T, 2, 2)
         shift = cfg.max_shift * torch.tanh(raw[:, 4:6])
+        if drift is not None:  # centred ramp: the clip's mean position is the per-frame head's, the drift is extra
+            ramp = torch.linspace(-0.5, 0.5, T, device=h.device, dtype=h.dtype) if T > 1 else h.new_zeros(1)
+            shift = shift + (drift[:, None, :] * ramp[None, :, None]).reshape(B * T, 2)
         gamma, beta = self.film(h).chunk(2, dim=1)
         mod = fmap * (1 + gamma[:, :, None, None]) + beta[:, :, None, None]
         fields = self.field_head(mod)  # (BT, 2 + 2C, h, w)
