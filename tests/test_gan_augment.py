@@ -341,14 +341,21 @@ def test_evaluate_reports_every_figure(ckpt, tmp_path):
         assert res[name]["diversity"] > 0 and res[name]["mean_abs_pixel_change"] > 0
         assert res[name]["frechet_distance"] >= 0
         assert res[name]["temporal"]["real_mean"] == pytest.approx(res["identity"]["temporal"]["real_mean"])
+    assert res["identity"]["motion"] == {"mean_abs_offset": 0.0, "mean_abs_drift": 0.0}
+    assert res["random_warp"]["motion"]["mean_abs_drift"] > 0.05  # the baseline moves the digit over the clip
     assert res["real_vs_real_frechet"] > 0 and res["real_pairs_diversity"] > 0
     assert "RandomResizedCrop" in res["classical_standard"]["pipeline"]
     assert "RandomAffine" in res["classical_mild"]["pipeline"]
     assert res["random_warp"]["pipeline"] == ev.RANDOM_WARP
     table = ev.format_markdown(report)
     assert table.count("\n| ") == 7 and "RCGAN, no label" in table and "random moving translation" in table
+    assert f"| {res['random_warp']['motion']['mean_abs_offset']:.3f} / " in table
     del report["results"]["random_warp"]  # a report written before the row existed still formats
-    assert ev.format_markdown(report).count("\n| ") == 6
+    for row in report["results"].values():  # ... and one written before the motion column
+        if isinstance(row, dict):
+            row.pop("motion", None)
+    old = ev.format_markdown(report)
+    assert old.count("\n| ") == 6 and old.count("| - |") == 5
 
 
 def test_the_shipped_generator_is_found_as_package_data():

@@ -156,6 +156,24 @@ class TestTemporal:
             metrics.frame_differences(real[:, :1])
 
 
+def test_centroid_motion_measures_offset_and_drift_of_a_moving_translation():
+    real = torch.zeros(3, 4, 1, 32, 32)
+    real[:, :, :, 10:14, 10:14] = 1.0  # a square at the same place in every frame
+    moved = torch.zeros_like(real)
+    for t in range(4):  # shifted right by 2 + 2t px: offsets 2, 4, 6, 8 px = 0.125 .. 0.5 normalised in x
+        moved[:, t, :, 10:14, 12 + 2 * t : 16 + 2 * t] = 1.0
+    out = metrics.centroid_motion(real, moved)
+    assert out["mean_abs_offset"] == pytest.approx((0.125 + 0.25 + 0.375 + 0.5) / 4 / 2)  # x moves, y does not
+    assert out["mean_abs_drift"] == pytest.approx(0.375 / 2)
+    still = metrics.centroid_motion(real, real.roll(3, dims=-1))  # a fixed shift: offset, no drift
+    assert still["mean_abs_offset"] == pytest.approx(3 / 16 / 2) and still["mean_abs_drift"] == pytest.approx(0)
+    assert metrics.centroid_motion(real, real) == {"mean_abs_offset": 0.0, "mean_abs_drift": 0.0}
+    uint8 = metrics.centroid_motion((real * 255).to(torch.uint8), (moved * 255).to(torch.uint8))
+    assert uint8["mean_abs_drift"] == pytest.approx(out["mean_abs_drift"])
+    with pytest.raises(ValueError, match="one shape"):
+        metrics.centroid_motion(real, moved[:1])
+
+
 class _Tiny(torch.nn.Module):
     def __init__(self):
         super().__init__()

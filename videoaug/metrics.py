@@ -30,6 +30,7 @@ __all__ = [
     "diversity",
     "frame_differences",
     "temporal_statistics",
+    "centroid_motion",
     "extract",
 ]
 
@@ -224,6 +225,45 @@ def temporal_statistics(real: torch.Tensor, generated: torch.Tensor) -> dict:
         "generated_std": float(dg.std()) if dg.numel() > 1 else 0.0,
         "ratio": float(dg.mean()) / real_mean if real_mean > 0 else float("nan"),
         "paired_abs_diff": float((dg - dr).abs().mean()),
+    }
+
+
+def _centroids(video: torch.Tensor) -> torch.Tensor:
+    """Intensity-weighted centre of every frame, ``(B, T, 2)`` as (x, y) in normalised units (-1..1 over the
+    side, ``grid_sample``'s convention); a black frame's centre is the middle."""
+    x = to_float(as_batch(video)[0]).double().mean(dim=2)  # (B, T, H, W)
+    H, W = x.shape[-2:]
+    xs = (torch.arange(W, dtype=x.dtype) + 0.5) / W * 2 - 1
+    ys = (torch.arange(H, dtype=x.dtype) + 0.5) / H * 2 - 1
+    mass = x.sum(dim=(-2, -1)).clamp_min(1e-12)
+    cx = (x.sum(dim=-2) * xs).sum(dim=-1) / mass
+    cy = (x.sum(dim=-1) * ys).sum(dim=-1) / mass
+    return torch.stack([cx, cy], dim=-1)
+
+
+def centroid_motion(real: torch.Tensor, augmented: torch.Tensor) -> dict:
+    """How far, and how differently over the clip, an augmentation moves the content: the displacement of each
+    frame's intensity-weighted centre from the real frame's to the augmented frame's.
+
+    Meant for content on a dark background (Moving MNIST), where the centre is the object's; any augmentation
+    can be measured, learned or not, so a generator's translation can be read against a random warp's.
+
+    Args:
+        real: ``(B, T, C, H, W)`` real clips (uint8 or float).
+        augmented: the same shape, clip ``i`` made from real clip ``i``.
+
+    Returns:
+        ``{"mean_abs_offset", "mean_abs_drift"}``, in normalised units (1 = half the side), averaged over clips and
+        the two axes: the mean absolute displacement over the frames, and the mean absolute change of the
+        displacement from the first frame to the last (0 for a translation that does not move over the clip).
+    """
+    if real.shape != augmented.shape:
+        raise ValueError(f"expected real and augmented clips of one shape, got {tuple(real.shape)} and "
+                         f"{tuple(augmented.shape)}")
+    offset = _centroids(augmented) - _centroids(real)  # (B, T, 2)
+    return {
+        "mean_abs_offset": float(offset.abs().mean()),
+        "mean_abs_drift": float((offset[:, -1] - offset[:, 0]).abs().mean()),
     }
 
 

@@ -18,7 +18,9 @@ generator's baseline), so each number has something to be read against:
   different real clips, the scale of the feature space);
 - realism: Fréchet distance between real features and augmented features (``real_vs_real``: between two
   disjoint real sets of the same size, the floor that sampling alone gives);
-- temporal statistics: mean absolute frame difference of real and augmented clips.
+- temporal statistics: mean absolute frame difference of real and augmented clips;
+- motion: how far each augmentation moves the digit (mean displacement of the frame's centre) and how much that
+  displacement changes from the first frame to the last (``metrics.centroid_motion``).
 """
 
 from __future__ import annotations
@@ -186,6 +188,7 @@ def evaluate(
         "diversity": 0.0,
         "frechet_distance": metrics.frechet_distance(f_real, f_real),
         "temporal": metrics.temporal_statistics(clips, clips),
+        "motion": metrics.centroid_motion(clips, clips),
     }
     for name, fn in (
         ("rcgan", run_rcgan),
@@ -204,6 +207,7 @@ def evaluate(
             "diversity": metrics.diversity(f_a, f_b),
             "frechet_distance": metrics.frechet_distance(f_real, f_a),
             "temporal": metrics.temporal_statistics(clips, a),
+            "motion": metrics.centroid_motion(clips, a),
             "mean_abs_pixel_change": float((a.float() - clips.float()).abs().mean() / 255),
         }
         r = results[name]
@@ -211,7 +215,8 @@ def evaluate(
             f"{name:>18}: preservation {r['class_preservation']['ratio']:.3f}, "
             f"diversity {r['diversity']:.3f}, FD {r['frechet_distance']:.3f}, "
             f"frame diff {r['temporal']['generated_mean']:.4f} "
-            f"(real {r['temporal']['real_mean']:.4f}) [{time.perf_counter() - t0:.0f}s]"
+            f"(real {r['temporal']['real_mean']:.4f}), shift {r['motion']['mean_abs_offset']:.3f} drift "
+            f"{r['motion']['mean_abs_drift']:.3f} [{time.perf_counter() - t0:.0f}s]"
         )
     results["classical_standard"]["pipeline"] = CLASSICAL["standard"]
     results["classical_mild"]["pipeline"] = CLASSICAL["mild"]
@@ -284,8 +289,8 @@ def format_markdown(report: dict) -> str:
         f"{report['classifier']['test_accuracy']}.",
         "",
         "| augmentation | class preservation (acc gen / acc real) | diversity | Fréchet distance "
-        "| frame diff real -> aug | pixel change |",
-        "|---|---|---|---|---|---|",
+        "| frame diff real -> aug | pixel change | digit shift / drift |",
+        "|---|---|---|---|---|---|---|",
     ]
     for key, name in _ROWS:
         if key not in r:  # reports written before the row existed
@@ -294,10 +299,12 @@ def format_markdown(report: dict) -> str:
         cp = m["class_preservation"]
         t = m["temporal"]
         change = m.get("mean_abs_pixel_change", 0.0)
+        motion = m.get("motion")  # reports written before the column existed have none
+        moved = f"{motion['mean_abs_offset']:.3f} / {motion['mean_abs_drift']:.3f}" if motion else "-"
         lines.append(
             f"| {name} | {cp['ratio']:.3f} ({cp['accuracy_generated']:.3f} / {cp['accuracy_real']:.3f}) "
             f"| {m['diversity']:.3f} | {m['frechet_distance']:.3f} "
-            f"| {t['real_mean']:.4f} -> {t['generated_mean']:.4f} | {change:.4f} |"
+            f"| {t['real_mean']:.4f} -> {t['generated_mean']:.4f} | {change:.4f} | {moved} |"
         )
     lines += [
         "",
