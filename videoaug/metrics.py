@@ -233,8 +233,8 @@ def _centroids(video: torch.Tensor) -> torch.Tensor:
     side, ``grid_sample``'s convention); a black frame's centre is the middle."""
     x = to_float(as_batch(video)[0]).double().mean(dim=2)  # (B, T, H, W)
     H, W = x.shape[-2:]
-    xs = (torch.arange(W, dtype=x.dtype) + 0.5) / W * 2 - 1
-    ys = (torch.arange(H, dtype=x.dtype) + 0.5) / H * 2 - 1
+    xs = (torch.arange(W, dtype=x.dtype, device=x.device) + 0.5) / W * 2 - 1
+    ys = (torch.arange(H, dtype=x.dtype, device=x.device) + 0.5) / H * 2 - 1
     mass = x.sum(dim=(-2, -1)).clamp_min(1e-12)
     cx = (x.sum(dim=-2) * xs).sum(dim=-1) / mass
     cy = (x.sum(dim=-1) * ys).sum(dim=-1) / mass

@@ -202,8 +202,9 @@ class Generator(nn.Module):
         )
         # the trajectory head sees z directly, so two noise draws can ask for two different motions
         self.drift_head = nn.Linear(out + cfg.z_dim, 2) if cfg.max_drift > 0 else None
-        heads = [self.affine_head, self.field_head[-1]] + ([self.drift_head] if self.drift_head is not None else [])
-        for layer in heads:
+        for layer in (self.affine_head, self.field_head[-1], self.drift_head):
+            if layer is None:
+                continue
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
         nn.init.zeros_(self.film.weight)
